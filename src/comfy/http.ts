@@ -1,0 +1,426 @@
+// Every HTTP call of ComfyUI (SPEC C1–C13), typed, validated at the edge.
+import { request, FormData, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import {
+  ComfyNotFoundError,
+  ComfyRequestError,
+  ComfyUnavailableError,
+  ComfyValidationError,
+  type FailedRequest,
+} from './errors.ts';
+import {
+  Features,
+  History,
+  type HistoryEntry,
+  type ImageRef,
+  type ImageType,
+  NodeInfo,
+  ObjectInfo,
+  PromptErrorBody,
+  QueueCount,
+  QueueState,
+  type QueueItem,
+  StringList,
+  SubmitAnswer,
+  type SubmitRequest,
+  SystemStats,
+  UploadAnswer,
+} from './schemas.ts';
+
+export interface ComfyHttpOptions {
+  /** Base address, may carry a path prefix: `http://gpu1:8188` or `https://proxy/comfy`. */
+  url: string;
+  /** Sent with every request and the WebSocket upgrade (for an authenticating proxy). */
+  headers?: Record<string, string>;
+  /** Whole-request timeout for ordinary calls. */
+  timeoutMs?: number;
+  /** Timeout for uploads and image downloads, which move more bytes. */
+  transferTimeoutMs?: number;
+  dispatcher?: Dispatcher;
+}
+
+export interface QueueEntry {
+  number: number;
+  promptId: string;
+  clientId: string | undefined;
+  createTime: number | undefined;
+  outputs: string[];
+  item: QueueItem;
+}
+
+/** Running and pending jobs; `pending` is in the order the server will run them. */
+export interface QueueSnapshot {
+  running: QueueEntry[];
+  pending: QueueEntry[];
+}
+
+export interface UploadOptions {
+  subfolder?: string;
+  type?: ImageType;
+  overwrite?: boolean;
+}
+
+export interface ViewOptions {
+  /** Ask ComfyUI to re-encode, e.g. `{ format: 'jpeg', quality: 85 }`. */
+  preview?: { format: 'jpeg' | 'webp'; quality: number };
+  channel?: 'rgb' | 'a' | 'rgba';
+}
+
+export interface Download {
+  bytes: Buffer;
+  contentType: string;
+}
+
+type Body = { json: unknown } | { form: FormData } | { raw: string; contentType: string };
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_TRANSFER_TIMEOUT_MS = 120_000;
+
+export class ComfyHttp {
+  readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly transferTimeoutMs: number;
+  private readonly dispatcher: Dispatcher | undefined;
+
+  constructor(options: ComfyHttpOptions) {
+    this.baseUrl = normaliseBaseUrl(options.url);
+    this.headers = { ...basicAuthOf(options.url), ...options.headers };
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.transferTimeoutMs = options.transferTimeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS;
+    this.dispatcher = options.dispatcher;
+  }
+
+  // C1
+  async queueCount(): Promise<number> {
+    return (await this.getJson('/prompt', QueueCount)).exec_info.queue_remaining;
+  }
+
+  // C2, C12. A 400 becomes ComfyValidationError with every node error.
+  async submit(body: SubmitRequest): Promise<SubmitAnswer> {
+    const req = { method: 'POST', path: '/prompt' };
+    const res = await this.send(req, { json: body });
+    if (res.status === 400) {
+      const parsed = PromptErrorBody.safeParse(parseJsonOrUndefined(res.text));
+      if (parsed.success) {
+        const error =
+          typeof parsed.data.error === 'string'
+            ? { type: 'invalid_prompt', message: parsed.data.error, details: '', extra_info: {} }
+            : parsed.data.error;
+        throw new ComfyValidationError(error, parsed.data.node_errors, body.prompt, req);
+      }
+    }
+    return this.decode(req, res, SubmitAnswer);
+  }
+
+  // C3
+  async history(options: { maxItems?: number; offset?: number } = {}): Promise<History> {
+    const query = new URLSearchParams();
+    if (options.maxItems !== undefined) query.set('max_items', String(options.maxItems));
+    if (options.offset !== undefined) query.set('offset', String(options.offset));
+    const qs = query.size > 0 ? `?${query}` : '';
+    return this.getJson(`/history${qs}`, History);
+  }
+
+  /** One prompt's history entry, or undefined when the server does not know it (it answers `{}`). */
+  async historyOf(promptId: string): Promise<HistoryEntry | undefined> {
+    const all = await this.getJson(`/history/${encodeURIComponent(promptId)}`, History);
+    return all[promptId];
+  }
+
+  async deleteHistory(promptIds: string[]): Promise<void> {
+    await this.postEmpty('/history', { delete: promptIds });
+  }
+
+  async clearHistory(): Promise<void> {
+    await this.postEmpty('/history', { clear: true });
+  }
+
+  // C4
+  async modelFolders(): Promise<string[]> {
+    return this.getJson('/models', StringList);
+  }
+
+  async models(folder: string): Promise<string[]> {
+    return this.getJson(`/models/${encodeURIComponent(folder)}`, StringList);
+  }
+
+  async embeddings(): Promise<string[]> {
+    return this.getJson('/embeddings', StringList);
+  }
+
+  // C5
+  async objectInfo(): Promise<ObjectInfo> {
+    return this.getJson('/object_info', ObjectInfo);
+  }
+
+  /** One node class, or undefined when the server has no such class (it answers `{}`). */
+  async nodeInfo(classType: string): Promise<NodeInfo | undefined> {
+    const all = await this.getJson(`/object_info/${encodeURIComponent(classType)}`, ObjectInfo);
+    return all[classType];
+  }
+
+  // C6
+  async uploadImage(bytes: Uint8Array, filename: string, options: UploadOptions = {}): Promise<UploadAnswer> {
+    return this.upload('/upload/image', bytes, filename, options);
+  }
+
+  /**
+   * Uploads a mask for an image already uploaded. ComfyUI stores the original
+   * image with the mask's alpha; `original.type` must be given (it assumes `output`).
+   */
+  async uploadMask(
+    bytes: Uint8Array,
+    filename: string,
+    original: { filename: string; subfolder?: string; type?: ImageType },
+    options: UploadOptions = {},
+  ): Promise<UploadAnswer> {
+    const ref = { filename: original.filename, subfolder: original.subfolder ?? '', type: original.type ?? 'input' };
+    return this.upload('/upload/mask', bytes, filename, options, JSON.stringify(ref));
+  }
+
+  // C7
+  async deletePending(promptIds: string[]): Promise<void> {
+    await this.postEmpty('/queue', { delete: promptIds });
+  }
+
+  async clearQueue(): Promise<void> {
+    await this.postEmpty('/queue', { clear: true });
+  }
+
+  /** Interrupts the running prompt; with a prompt id, only if that prompt is the one running. */
+  async interrupt(promptId?: string): Promise<void> {
+    await this.postEmpty('/interrupt', promptId === undefined ? {} : { prompt_id: promptId });
+  }
+
+  // C8
+  async queue(): Promise<QueueSnapshot> {
+    const state = await this.getJson('/queue', QueueState);
+    return {
+      running: state.queue_running.map(toQueueEntry),
+      // The server keeps pending prompts in a heap; the lowest number runs first.
+      pending: state.queue_pending.map(toQueueEntry).sort(byRunOrder),
+    };
+  }
+
+  // C9
+  viewUrl(image: Pick<ImageRef, 'filename'> & Partial<ImageRef>, options: ViewOptions = {}): string {
+    const query = new URLSearchParams({
+      filename: image.filename,
+      type: image.type ?? 'output',
+      subfolder: image.subfolder ?? '',
+    });
+    if (options.preview) query.set('preview', `${options.preview.format};${Math.round(options.preview.quality)}`);
+    if (options.channel) query.set('channel', options.channel);
+    return `${this.baseUrl}/view?${query}`;
+  }
+
+  async view(image: Pick<ImageRef, 'filename'> & Partial<ImageRef>, options: ViewOptions = {}): Promise<Download> {
+    const path = this.viewUrl(image, options).slice(this.baseUrl.length);
+    const req = { method: 'GET', path };
+    const res = await this.send(req, undefined, this.transferTimeoutMs, true);
+    this.throwForStatus(req, res);
+    return { bytes: res.bytes, contentType: res.contentType ?? 'application/octet-stream' };
+  }
+
+  // C13
+  async systemStats(): Promise<SystemStats> {
+    return this.getJson('/system_stats', SystemStats);
+  }
+
+  async features(): Promise<Features> {
+    return this.getJson('/features', Features);
+  }
+
+  async free(options: { unloadModels?: boolean; freeMemory?: boolean } = {}): Promise<void> {
+    await this.postEmpty('/free', { unload_models: options.unloadModels ?? false, free_memory: options.freeMemory ?? false });
+  }
+
+  /** The WebSocket address for a client id, with the same prefix as the HTTP base. */
+  wsUrl(clientId: string): string {
+    return `${this.baseUrl.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(clientId)}`;
+  }
+
+  get requestHeaders(): Readonly<Record<string, string>> {
+    return this.headers;
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  private async upload(
+    path: string,
+    bytes: Uint8Array,
+    filename: string,
+    options: UploadOptions,
+    originalRef?: string,
+  ): Promise<UploadAnswer> {
+    const form = new FormData();
+    form.set('image', new Blob([bytes]), filename);
+    if (options.overwrite) form.set('overwrite', 'true');
+    if (options.subfolder) form.set('subfolder', options.subfolder);
+    if (options.type) form.set('type', options.type);
+    if (originalRef !== undefined) form.set('original_ref', originalRef);
+    const req = { method: 'POST', path };
+    const res = await this.send(req, { form }, this.transferTimeoutMs);
+    return this.decode(req, res, UploadAnswer);
+  }
+
+  private async getJson<T extends z.ZodType>(path: string, schema: T): Promise<z.infer<T>> {
+    const req = { method: 'GET', path };
+    return this.decode(req, await this.send(req), schema);
+  }
+
+  private async postEmpty(path: string, json: unknown): Promise<void> {
+    const req = { method: 'POST', path };
+    this.throwForStatus(req, await this.send(req, { json }));
+  }
+
+  private decode<T extends z.ZodType>(req: FailedRequest, res: RawResponse, schema: T): z.infer<T> {
+    this.throwForStatus(req, res);
+    const json = parseJsonOrUndefined(res.text);
+    if (json === undefined) {
+      throw new ComfyUnavailableError(
+        `ComfyUI answered ${req.method} ${req.path} with something that is not JSON (${describeBody(res)})`,
+        req,
+        res.status,
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+      throw new ComfyUnavailableError(
+        `ComfyUI's answer to ${req.method} ${req.path} has an unexpected shape${where}: ${issue?.message ?? 'invalid'}`,
+        req,
+        res.status,
+      );
+    }
+    return parsed.data;
+  }
+
+  private throwForStatus(req: FailedRequest, res: RawResponse): void {
+    if (res.status < 400) return;
+    if (res.status >= 500) {
+      throw new ComfyUnavailableError(
+        `ComfyUI failed on ${req.method} ${req.path}: HTTP ${res.status}${res.text ? ` (${describeBody(res)})` : ''}`,
+        req,
+        res.status,
+      );
+    }
+    if (res.status === 404) throw new ComfyNotFoundError(`ComfyUI has nothing at ${req.method} ${req.path} (404)`, req);
+    const detail = res.text ? `: ${describeBody(res)}` : '';
+    const hint =
+      res.status === 413 ? ' (larger than the server allows; see --max-upload-size)' : res.status === 403 ? ' (forbidden)' : '';
+    throw new ComfyRequestError(`ComfyUI refused ${req.method} ${req.path}: HTTP ${res.status}${hint}${detail}`, res.status, req);
+  }
+
+  private async send(req: FailedRequest, body?: Body, timeoutMs = this.timeoutMs, binary = false): Promise<RawResponse> {
+    const headers: Record<string, string> = { ...this.headers };
+    let payload: string | FormData | undefined;
+    if (body && 'json' in body) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body.json);
+    } else if (body && 'form' in body) {
+      payload = body.form;
+    } else if (body) {
+      headers['content-type'] = body.contentType;
+      payload = body.raw;
+    }
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const res = await request(`${this.baseUrl}${req.path}`, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers,
+        body: payload,
+        signal,
+        dispatcher: this.dispatcher,
+      });
+      const contentType = headerValue(res.headers['content-type']);
+      if (binary && res.statusCode < 400) {
+        const bytes = Buffer.from(await res.body.arrayBuffer());
+        return { status: res.statusCode, contentType, text: '', bytes };
+      }
+      const text = await res.body.text();
+      return { status: res.statusCode, contentType, text, bytes: Buffer.alloc(0) };
+    } catch (err) {
+      if (signal.aborted) {
+        throw new ComfyUnavailableError(
+          `ComfyUI did not answer ${req.method} ${req.path} within ${timeoutMs} ms`,
+          req,
+          undefined,
+          { cause: err },
+        );
+      }
+      const code = (err as { code?: string }).code;
+      throw new ComfyUnavailableError(
+        `ComfyUI at ${redactUrl(this.baseUrl)} is unreachable (${code ?? (err as Error).message})`,
+        req,
+        undefined,
+        { cause: err },
+      );
+    }
+  }
+}
+
+interface RawResponse {
+  status: number;
+  contentType: string | undefined;
+  text: string;
+  bytes: Buffer;
+}
+
+function toQueueEntry(item: QueueItem): QueueEntry {
+  const [number, promptId, , extra, outputs] = item;
+  return { number, promptId, clientId: extra.client_id, createTime: extra.create_time, outputs, item };
+}
+
+function byRunOrder(a: QueueEntry, b: QueueEntry): number {
+  return a.number - b.number || (a.createTime ?? 0) - (b.createTime ?? 0);
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeBody(res: RawResponse): string {
+  const text = res.text.replace(/\s+/g, ' ').trim();
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text || `${res.contentType ?? 'no content type'}`;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function normaliseBaseUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`ComfyUI address must start with http:// or https:// (got ${redactUrl(url)})`);
+  }
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
+/** `http://user:pass@host` becomes an Authorization header, so credentials never travel in logged URLs. */
+function basicAuthOf(url: string): Record<string, string> {
+  const parsed = new URL(url);
+  if (!parsed.username) return {};
+  const pair = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  return { authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
+}
+
+/** An address without user:password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '<invalid address>';
+  }
+}

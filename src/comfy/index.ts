@@ -1,0 +1,11 @@
+export * from './schemas.ts';
+export * from './errors.ts';
+export * from './binary.ts';
+export { ComfyHttp, redactUrl } from './http.ts';
+export type { ComfyHttpOptions, QueueEntry, QueueSnapshot, UploadOptions, ViewOptions, Download } from './http.ts';
+export { ComfySocket, backoffDelay, parseTextFrame } from './socket.ts';
+export type { ComfySocketOptions, SocketMessage, BackoffOptions } from './socket.ts';
+export { Job, resultFromHistory } from './job.ts';
+export type { JobResult, JobEvents, OutputImage } from './job.ts';
+export { ComfyClient } from './client.ts';
+export type { ComfyClientOptions, SubmitOptions } from './client.ts';
