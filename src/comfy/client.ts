@@ -160,6 +160,12 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
     return job;
   }
 
+  /** Stops following a prompt without finishing it (its job moved to another server). */
+  untrack(promptId: string): void {
+    this.jobs.delete(promptId);
+    if (this.runningPromptId === promptId) this.runningPromptId = undefined;
+  }
+
   async cancel(job: Job): Promise<JobResult> {
     if (job.result) return job.result;
     const queue = await this.http.queue();

@@ -1,0 +1,118 @@
+// The bot's settings, from the environment (and .env), validated in one place.
+import { z } from 'zod';
+
+const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'];
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const list = (fallback: string[] = []) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.split(',').map((s) => s.trim()).filter(Boolean)));
+
+const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (digits only)');
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// address');
+
+export const ConfigSchema = z.object({
+  DISCORD_TOKEN: z.string({ error: 'is missing: the bot token from the Discord developer portal' }).min(1, 'is empty'),
+  DISCORD_APPLICATION_ID: snowflake.optional(),
+  DISCORD_GUILD_ID: snowflake.optional(),
+  DISCORD_API_URL: httpUrl.optional(),
+  COMFYUI_URL: z
+    .string()
+    .default('http://127.0.0.1:8188')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl).min(1, 'needs at least one address')),
+  /** JSON object of headers for every ComfyUI request, e.g. {"Authorization":"Bearer …"} for a proxy. */
+  COMFYUI_HEADERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {};
+      try {
+        const parsed = z.record(z.string(), z.string()).parse(JSON.parse(v));
+        return parsed;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of header names to string values' });
+        return z.NEVER;
+      }
+    }),
+  ATTACHMENT_HOSTS: list(DISCORD_CDN_HOSTS),
+  MAX_ATTACHMENT_MB: int(25, 1, 500),
+  DATA_DIR: z.string().default('./data'),
+  WORKFLOWS_DIR: z.string().default('./workflows'),
+  REGISTER_COMMANDS: bool(true),
+  EDIT_INTERVAL_MS: int(1500, 250, 60_000),
+  DISCORD_REQUESTS_PER_SECOND: int(40, 1, 50),
+  USER_MAX_CONCURRENT: int(3, 1, 1000),
+  USER_JOBS_PER_MINUTE: int(10, 1, 10_000),
+  ALLOWED_GUILDS: list(),
+  ALLOWED_CHANNELS: list(),
+  ALLOWED_ROLES: list(),
+  SHARDS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '' || v === '1') return 1 as number | 'auto';
+      if (v === 'auto') return 'auto' as const;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) {
+        ctx.addIssue({ code: 'custom', message: `must be "auto" or a positive whole number (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  COMFYUI_TIMEOUT_MS: int(15_000, 100, 600_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`The bot cannot start; fix these settings (in .env or the environment):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads and checks every setting; throws ConfigError naming each problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).flatMap((k) => (env[k] !== undefined ? [[k, env[k]]] : [])),
+  );
+  const parsed = ConfigSchema.safeParse(relevant);
+  if (parsed.success) return parsed.data;
+  // Never echo a value back: a malformed token is still a token.
+  throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'} ${i.message}`));
+}
+
+/** Every value that must never appear in a log line or a reply. */
+export function secretsOf(config: Config): string[] {
+  return [config.DISCORD_TOKEN, ...Object.values(config.COMFYUI_HEADERS)].filter((s) => s.length >= 6);
+}

@@ -1,0 +1,192 @@
+// Several ComfyUI machines: health, load, which models each has, and routing.
+import { ComfyClient, type ComfyClientOptions } from '../comfy/client.ts';
+import { TypedEmitter } from '../comfy/emitter.ts';
+import { redactUrl } from '../comfy/http.ts';
+import type { Logger } from '../log.ts';
+
+export interface ModelNeed {
+  folder: string;
+  name: string;
+}
+
+export interface BackendStatus {
+  name: string;
+  url: string;
+  healthy: boolean;
+  connected: boolean;
+  queueRemaining: number | undefined;
+  lastEventAt: number | undefined;
+  lastError: string | undefined;
+}
+
+export class Backend {
+  healthy = false;
+  queueRemaining: number | undefined;
+  lastError: string | undefined;
+  failures = 0;
+  private models = new Map<string, { at: number; names: Set<string> }>();
+
+  constructor(
+    readonly name: string,
+    readonly client: ComfyClient,
+  ) {}
+
+  get url(): string {
+    return this.client.url;
+  }
+
+  /** Jobs this bot has on the server plus what its queue says (other clients' work counts too). */
+  load(): number {
+    return Math.max(this.queueRemaining ?? 0, this.client.unfinishedJobs().length);
+  }
+
+  async hasModels(needs: ModelNeed[], ttlMs: number): Promise<boolean> {
+    for (const need of needs) {
+      const names = await this.modelNames(need.folder, ttlMs);
+      if (!names.has(need.name)) return false;
+    }
+    return true;
+  }
+
+  async modelNames(folder: string, ttlMs: number): Promise<Set<string>> {
+    const cached = this.models.get(folder);
+    if (cached && Date.now() - cached.at < ttlMs) return cached.names;
+    const names = new Set(await this.client.http.models(folder));
+    this.models.set(folder, { at: Date.now(), names });
+    return names;
+  }
+
+  status(): BackendStatus {
+    return {
+      name: this.name,
+      url: redactUrl(this.url),
+      healthy: this.healthy,
+      connected: this.client.connected,
+      queueRemaining: this.queueRemaining,
+      lastEventAt: this.client.socket.lastEventAt,
+      lastError: this.lastError,
+    };
+  }
+}
+
+export interface BackendPoolOptions {
+  urls: string[];
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  /** Distinct per bot process and shard: ComfyUI keeps one socket per client id. */
+  clientId: string;
+  healthIntervalMs?: number;
+  /** After this many failed checks in a row a server counts as down and its jobs move elsewhere. */
+  failuresBeforeDown?: number;
+  modelCacheMs?: number;
+  clientOptions?: Partial<ComfyClientOptions>;
+  log: Logger;
+}
+
+export interface BackendPoolEvents extends Record<string, unknown> {
+  down: Backend;
+  up: Backend;
+}
+
+export class NoBackendError extends Error {
+  override name = 'NoBackendError';
+}
+
+export class BackendPool extends TypedEmitter<BackendPoolEvents> {
+  readonly backends: Backend[];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly healthIntervalMs: number;
+  private readonly failuresBeforeDown: number;
+  readonly modelCacheMs: number;
+
+  constructor(private readonly options: BackendPoolOptions) {
+    super();
+    this.healthIntervalMs = options.healthIntervalMs ?? 5_000;
+    this.failuresBeforeDown = options.failuresBeforeDown ?? 3;
+    this.modelCacheMs = options.modelCacheMs ?? 30_000;
+    this.backends = options.urls.map((url, i) => {
+      const client = new ComfyClient({
+        ...options.clientOptions,
+        url,
+        headers: options.headers,
+        timeoutMs: options.timeoutMs,
+        clientId: options.clientId,
+      });
+      const backend = new Backend(options.urls.length > 1 ? `gpu${i + 1}` : 'comfyui', client);
+      client.on('status', (s) => {
+        backend.queueRemaining = s.queueRemaining;
+      });
+      client.on('error', (e) => {
+        backend.lastError = e.message;
+      });
+      return backend;
+    });
+  }
+
+  async start(): Promise<void> {
+    for (const b of this.backends) b.client.socket.start();
+    await Promise.all(this.backends.map((b) => this.check(b)));
+    this.timer = setInterval(() => {
+      for (const b of this.backends) void this.check(b);
+    }, this.healthIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const b of this.backends) b.client.close();
+  }
+
+  byUrl(url: string): Backend | undefined {
+    return this.backends.find((b) => b.url === url || b.url === url.replace(/\/+$/, ''));
+  }
+
+  /** Checks one server now; emits `down` once after repeated failures and `up` when it answers again. */
+  async check(backend: Backend): Promise<void> {
+    try {
+      backend.queueRemaining = await backend.client.http.queueCount();
+      backend.failures = 0;
+      backend.lastError = undefined;
+      if (!backend.healthy) {
+        backend.healthy = true;
+        this.options.log.info('ComfyUI server is up', { server: backend.name });
+        this.emit('up', backend);
+      }
+    } catch (err) {
+      backend.failures++;
+      backend.lastError = (err as Error).message;
+      if (backend.healthy && backend.failures >= this.failuresBeforeDown) {
+        backend.healthy = false;
+        this.options.log.warn('ComfyUI server is down', { server: backend.name, error: backend.lastError });
+        this.emit('down', backend);
+      } else if (backend.failures === 1 && !backend.healthy) {
+        this.options.log.warn('ComfyUI server is unreachable', { server: backend.name, error: backend.lastError });
+      }
+    }
+  }
+
+  /**
+   * The least-loaded healthy server that has every model the job needs.
+   * Throws NoBackendError with a message for the user when none fits.
+   */
+  async pick(needs: ModelNeed[], exclude: Backend[] = []): Promise<Backend> {
+    const candidates = this.backends.filter((b) => b.healthy && !exclude.includes(b));
+    if (candidates.length === 0) {
+      throw new NoBackendError(
+        this.backends.length === 1
+          ? 'ComfyUI is not reachable right now. Try again in a minute; if it persists, tell the server owner.'
+          : 'None of the ComfyUI servers is reachable right now. Try again in a minute.',
+      );
+    }
+    const fitting: Backend[] = [];
+    for (const b of candidates) {
+      const ok = await b.hasModels(needs, this.modelCacheMs).catch(() => false);
+      if (ok) fitting.push(b);
+    }
+    if (fitting.length === 0) {
+      const wanted = needs.map((n) => `${n.name} (${n.folder})`).join(', ');
+      throw new NoBackendError(`No ComfyUI server has ${wanted}. Pick one from the list the option suggests.`);
+    }
+    return fitting.reduce((best, b) => (b.load() < best.load() ? b : best));
+  }
+}

@@ -1,0 +1,251 @@
+// The job ledger: every job a user started, in SQLite, so that no restart loses one.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+export const JobState = z.enum([
+  'submitting', // recorded, not yet accepted by ComfyUI
+  'queued',
+  'running',
+  'finished', // ComfyUI is done; the result still has to reach the user
+  'delivered', // the user has the final message
+]);
+export type JobState = z.infer<typeof JobState>;
+
+export const Outcome = z.enum(['success', 'error', 'cancelled', 'lost', 'rejected']);
+export type Outcome = z.infer<typeof Outcome>;
+
+/** Where a job's message lives in Discord, opaque to the jobs layer beyond these ids. */
+export const Delivery = z.object({
+  guildId: z.string().nullable(),
+  channelId: z.string(),
+  /** The command's reply (edited through the interaction token while it is valid). */
+  messageId: z.string().nullable(),
+  applicationId: z.string(),
+  interactionToken: z.string().nullable(),
+  tokenExpiresAt: z.number().nullable(),
+  /** A regular channel message that took over when the token was about to expire. */
+  channelMessageId: z.string().nullable(),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+export const JobRow = z.object({
+  id: z.string(),
+  promptId: z.string(),
+  server: z.string(),
+  shard: z.number(),
+  userId: z.string(),
+  workflow: z.string(),
+  /** The option values as the user gave them, with the seeds used: enough to run the job again. */
+  params: z.record(z.string(), z.unknown()),
+  /** Local copies of the user's attachments, by option name, so a job can be resubmitted elsewhere. */
+  inputs: z.record(z.string(), z.object({ path: z.string(), filename: z.string() })),
+  state: JobState,
+  outcome: Outcome.nullable(),
+  /** What the final message needs: images, error text… */
+  result: z.unknown().nullable(),
+  delivery: Delivery,
+  attempts: z.number(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+});
+export type JobRow = z.infer<typeof JobRow>;
+
+const SCHEMA_VERSION = 1;
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE jobs (
+      id TEXT PRIMARY KEY,
+      prompt_id TEXT NOT NULL,
+      server TEXT NOT NULL,
+      shard INTEGER NOT NULL DEFAULT 0,
+      user_id TEXT NOT NULL,
+      workflow TEXT NOT NULL,
+      params TEXT NOT NULL,
+      inputs TEXT NOT NULL DEFAULT '{}',
+      state TEXT NOT NULL,
+      outcome TEXT,
+      result TEXT,
+      delivery TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 1,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      started_at INTEGER,
+      finished_at INTEGER
+    );
+    CREATE UNIQUE INDEX jobs_prompt ON jobs (prompt_id);
+    CREATE INDEX jobs_open ON jobs (state) WHERE state != 'delivered';
+    CREATE INDEX jobs_user ON jobs (user_id, created_at);
+  `,
+};
+
+interface RawRow {
+  id: string;
+  prompt_id: string;
+  server: string;
+  shard: number;
+  user_id: string;
+  workflow: string;
+  params: string;
+  inputs: string;
+  state: string;
+  outcome: string | null;
+  result: string | null;
+  delivery: string;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export type NewJob = Pick<JobRow, 'id' | 'promptId' | 'server' | 'shard' | 'userId' | 'workflow' | 'params' | 'inputs' | 'delivery'>;
+
+export class Ledger {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    // WAL lets several shard processes share the file; NORMAL sync is durable across process crashes.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(`The job ledger was written by a newer version of the bot (schema ${current}, this one knows ${SCHEMA_VERSION}).`);
+    }
+    for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] ?? '');
+        this.db.pragma(`user_version = ${v}`);
+      })();
+    }
+  }
+
+  insert(job: NewJob, now = Date.now()): JobRow {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, state, delivery, created_at, updated_at)
+         VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, 'submitting', @delivery, @now, @now)`,
+      )
+      .run({
+        ...job,
+        params: JSON.stringify(job.params),
+        inputs: JSON.stringify(job.inputs),
+        delivery: JSON.stringify(job.delivery),
+        now,
+      });
+    return this.get(job.id)!;
+  }
+
+  get(id: string): JobRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as RawRow | undefined;
+    return raw && fromRaw(raw);
+  }
+
+  byPromptId(promptId: string): JobRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM jobs WHERE prompt_id = ?').get(promptId) as RawRow | undefined;
+    return raw && fromRaw(raw);
+  }
+
+  byMessageId(messageId: string): JobRow | undefined {
+    const raw = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE json_extract(delivery, '$.messageId') = ? OR json_extract(delivery, '$.channelMessageId') = ?
+         ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(messageId, messageId) as RawRow | undefined;
+    return raw && fromRaw(raw);
+  }
+
+  /** Jobs whose user has not had the final message yet, oldest first. */
+  unfinished(shard?: number): JobRow[] {
+    const rows = (
+      shard === undefined
+        ? this.db.prepare("SELECT * FROM jobs WHERE state != 'delivered' ORDER BY created_at").all()
+        : this.db.prepare("SELECT * FROM jobs WHERE state != 'delivered' AND shard = ? ORDER BY created_at").all(shard)
+    ) as RawRow[];
+    return rows.map(fromRaw);
+  }
+
+  /** A user's jobs that are queued or running (not yet finished). */
+  activeForUser(userId: string): JobRow[] {
+    const rows = this.db
+      .prepare("SELECT * FROM jobs WHERE user_id = ? AND state IN ('submitting','queued','running') ORDER BY created_at")
+      .all(userId) as RawRow[];
+    return rows.map(fromRaw);
+  }
+
+  countSince(userId: string, since: number): number {
+    const row = this.db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE user_id = ? AND created_at >= ?').get(userId, since) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  recentForUser(userId: string, limit: number): JobRow[] {
+    const rows = this.db
+      .prepare('SELECT * FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?')
+      .all(userId, limit) as RawRow[];
+    return rows.map(fromRaw);
+  }
+
+  update(
+    id: string,
+    patch: Partial<Pick<JobRow, 'promptId' | 'server' | 'params' | 'state' | 'outcome' | 'result' | 'delivery' | 'attempts' | 'startedAt' | 'finishedAt'>>,
+    now = Date.now(),
+  ): JobRow | undefined {
+    const columns: Record<string, unknown> = { updated_at: now };
+    if (patch.promptId !== undefined) columns['prompt_id'] = patch.promptId;
+    if (patch.server !== undefined) columns['server'] = patch.server;
+    if (patch.params !== undefined) columns['params'] = JSON.stringify(patch.params);
+    if (patch.state !== undefined) columns['state'] = patch.state;
+    if (patch.outcome !== undefined) columns['outcome'] = patch.outcome;
+    if (patch.result !== undefined) columns['result'] = JSON.stringify(patch.result);
+    if (patch.delivery !== undefined) columns['delivery'] = JSON.stringify(patch.delivery);
+    if (patch.attempts !== undefined) columns['attempts'] = patch.attempts;
+    if (patch.startedAt !== undefined) columns['started_at'] = patch.startedAt;
+    if (patch.finishedAt !== undefined) columns['finished_at'] = patch.finishedAt;
+    const sets = Object.keys(columns).map((c) => `${c} = @${c}`);
+    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run({ ...columns, id });
+    return this.get(id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function fromRaw(raw: RawRow): JobRow {
+  return JobRow.parse({
+    id: raw.id,
+    promptId: raw.prompt_id,
+    server: raw.server,
+    shard: raw.shard,
+    userId: raw.user_id,
+    workflow: raw.workflow,
+    params: JSON.parse(raw.params),
+    inputs: JSON.parse(raw.inputs),
+    state: raw.state,
+    outcome: raw.outcome,
+    result: raw.result === null ? null : JSON.parse(raw.result),
+    delivery: JSON.parse(raw.delivery),
+    attempts: raw.attempts,
+    createdAt: raw.created_at,
+    updatedAt: raw.updated_at,
+    startedAt: raw.started_at,
+    finishedAt: raw.finished_at,
+  });
+}

@@ -1,0 +1,385 @@
+// Jobs as the bot sees them: accepted, recorded, submitted to a server, followed
+// to the end, and re-attached after any restart. Knows nothing of Discord.
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Job, JobResult } from '../comfy/job.ts';
+import type { UploadAnswer } from '../comfy/schemas.ts';
+import { TypedEmitter } from '../comfy/emitter.ts';
+import type { Logger } from '../log.ts';
+import { applyOptions } from '../workflows/apply.ts';
+import type { LoadedWorkflow } from '../workflows/registry.ts';
+import { type Backend, type BackendPool, type ModelNeed } from './backends.ts';
+import type { Delivery, JobRow, Ledger, Outcome } from './ledger.ts';
+import { checkLimits, type Limits } from './limits.ts';
+import { UserError } from './user-error.ts';
+
+export interface Attachment {
+  bytes: Buffer;
+  filename: string;
+}
+
+export interface JobRequest {
+  userId: string;
+  workflow: string;
+  values: Record<string, unknown>;
+  attachments: Record<string, Attachment>;
+  delivery: Delivery;
+  shard: number;
+  /** Members with Manage Server are not rate limited. */
+  exempt?: boolean;
+}
+
+export interface OutputFile {
+  filename: string;
+  subfolder: string;
+  type: 'input' | 'output' | 'temp';
+  nodeId: string;
+}
+
+/** What the final message is made of; stored in the ledger so it survives restarts. */
+export type FinalResult =
+  | { kind: 'success'; images: OutputFile[]; server: string; seeds: Record<string, number>; cached: boolean; durationMs: number }
+  | { kind: 'error'; nodeId: string | null; nodeType: string | null; exceptionType: string; message: string }
+  | { kind: 'cancelled'; by: string | null; wasPending: boolean }
+  | { kind: 'lost'; reason: string };
+
+export type JobUpdate =
+  | { kind: 'queued'; job: JobRow; position: number; total: number }
+  | { kind: 'started'; job: JobRow }
+  | { kind: 'progress'; job: JobRow; value: number; max: number; node: string | undefined }
+  | { kind: 'executing'; job: JobRow; node: string }
+  | { kind: 'preview'; job: JobRow; image: Buffer; mime: string }
+  | { kind: 'notice'; job: JobRow; text: string }
+  | { kind: 'finished'; job: JobRow; result: FinalResult };
+
+export interface JobServiceEvents extends Record<string, unknown> {
+  update: JobUpdate;
+}
+
+export interface JobServiceOptions {
+  ledger: Ledger;
+  pool: BackendPool;
+  workflows: { get(name: string): LoadedWorkflow | undefined };
+  dataDir: string;
+  limits: Limits;
+  log: Logger;
+  shard?: number;
+}
+
+export class JobService extends TypedEmitter<JobServiceEvents> {
+  /** Live ComfyUI jobs by our job id; a job moved to another server gets a new entry. */
+  private readonly live = new Map<string, Job>();
+  private readonly cancelledBy = new Map<string, string>();
+  private readonly moving = new Set<string>();
+
+  constructor(private readonly o: JobServiceOptions) {
+    super();
+    o.pool.on('down', (b) => void this.failover(b));
+  }
+
+  get ledger(): Ledger {
+    return this.o.ledger;
+  }
+
+  /**
+   * Accepts a job: checks limits and values, picks a server, uploads the
+   * attachments, records the job and queues it. Throws UserError with a message
+   * for the user (nothing recorded) or ComfyValidationError (recorded as rejected).
+   */
+  async submit(req: JobRequest): Promise<JobRow> {
+    const loaded = this.o.workflows.get(req.workflow);
+    if (!loaded) throw new UserError(`There is no workflow called "${req.workflow}".`);
+    if (!req.exempt) checkLimits(this.o.ledger, req.userId, this.o.limits);
+    // Validate the values before touching any server, so bad input costs nothing.
+    applyOptions(loaded, req.values, { uploads: placeholderUploads(req.attachments) });
+    const backend = await this.o.pool.pick(modelNeeds(loaded, req.values));
+    const id = shortId();
+    const inputs = await this.keepInputs(id, req.attachments);
+    const row = this.o.ledger.insert({
+      id,
+      promptId: randomUUID(),
+      server: backend.url,
+      shard: req.shard,
+      userId: req.userId,
+      workflow: req.workflow,
+      params: req.values,
+      inputs,
+      delivery: req.delivery,
+    });
+    const log = this.o.log.child({ jobId: id, userId: req.userId, promptId: row.promptId });
+    try {
+      return await this.send(row, backend, loaded);
+    } catch (err) {
+      // The caller tells the user; the row stays as a record of the refusal.
+      this.o.ledger.update(id, { state: 'delivered', outcome: 'rejected', result: { kind: 'error', message: (err as Error).message } });
+      log.warn('job refused', { error: err });
+      throw err;
+    }
+  }
+
+  /** Uploads the inputs to `backend`, fills the workflow and queues it; the row's prompt id is used. */
+  private async send(row: JobRow, backend: Backend, loaded: LoadedWorkflow): Promise<JobRow> {
+    const uploads = await this.uploadInputs(row, backend);
+    const applied = applyOptions(loaded, row.params, { uploads });
+    const params = { ...row.params, ...seedParams(loaded, applied.seeds, row.params) };
+    const job = await backend.client.submit(applied.workflow, {
+      promptId: row.promptId,
+      extraData: { bot: { job: row.id, user: row.userId } },
+      onJob: (j) => this.follow(row.id, j),
+    });
+    // Seeds chosen at random are kept, so a restart or a failover reruns the same image.
+    const updated = this.o.ledger.update(row.id, {
+      state: job.finished ? 'finished' : job.phase === 'running' ? 'running' : 'queued',
+      server: backend.url,
+      params,
+    })!;
+    this.o.log.info('job queued', { jobId: row.id, userId: row.userId, promptId: row.promptId, server: backend.name });
+    return updated;
+  }
+
+  /** Follows a ComfyUI job and turns its events into updates for the job's message. */
+  private follow(id: string, job: Job): void {
+    this.live.set(id, job);
+    const current = () => this.o.ledger.get(id);
+    const stillOurs = () => this.live.get(id) === job;
+    job.on('queued', (e) => {
+      const row = current();
+      if (row && stillOurs()) this.emit('update', { kind: 'queued', job: row, position: e.position, total: e.total });
+    });
+    job.on('started', () => {
+      if (!stillOurs()) return;
+      const row = this.o.ledger.update(id, { state: 'running', startedAt: Date.now() });
+      if (row) this.emit('update', { kind: 'started', job: row });
+    });
+    job.on('executing', (e) => {
+      const row = current();
+      if (row && stillOurs()) this.emit('update', { kind: 'executing', job: row, node: e.title });
+    });
+    job.on('progress', (e) => {
+      const row = current();
+      if (row && stillOurs()) this.emit('update', { kind: 'progress', job: row, value: e.value, max: e.max, node: e.title });
+    });
+    job.on('preview', (e) => {
+      const row = current();
+      if (row && stillOurs()) this.emit('update', { kind: 'preview', job: row, image: e.image, mime: e.mime });
+    });
+    void job.done.then((result) => {
+      if (!stillOurs()) return;
+      this.live.delete(id);
+      void this.conclude(id, result);
+    });
+  }
+
+  private async conclude(id: string, result: JobResult): Promise<void> {
+    const row = this.o.ledger.get(id);
+    if (!row || row.state === 'finished' || row.state === 'delivered') return;
+    const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
+    if (result.status === 'lost' && (await this.moveIfPossible(row, 'lost'))) return;
+    const final = toFinal(row, result, this.cancelledBy.get(id) ?? null);
+    this.cancelledBy.delete(id);
+    const outcome: Outcome = final.kind === 'success' ? 'success' : final.kind === 'error' ? 'error' : final.kind;
+    const done = this.o.ledger.update(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() })!;
+    log.info('job finished', { outcome, images: final.kind === 'success' ? final.images.length : 0 });
+    this.emit('update', { kind: 'finished', job: done, result: final });
+  }
+
+  /** The Discord side calls this once the user has the final message. */
+  markDelivered(id: string): void {
+    this.o.ledger.update(id, { state: 'delivered' });
+  }
+
+  /** Records a new message location (e.g. the job moved to a channel message before its token expired). */
+  updateDelivery(id: string, delivery: Delivery): JobRow | undefined {
+    return this.o.ledger.update(id, { delivery });
+  }
+
+  /**
+   * Cancels a job: deleted if it waits, interrupted (by prompt id) if it runs.
+   * Resolves with what happened; a job that already ended is left alone.
+   */
+  async cancel(id: string, byUserId: string): Promise<'cancelled' | 'already-finished' | 'unknown'> {
+    const row = this.o.ledger.get(id);
+    if (!row) return 'unknown';
+    if (row.state === 'finished' || row.state === 'delivered') return 'already-finished';
+    const job = this.live.get(id);
+    if (!job) return 'already-finished';
+    if (!this.cancelledBy.has(id)) this.cancelledBy.set(id, byUserId);
+    const result = await job.cancel();
+    return result.status === 'interrupted' ? 'cancelled' : 'already-finished';
+  }
+
+  /** Re-attaches every unfinished job of this shard after a start: nothing a user started is forgotten. */
+  async resume(): Promise<number> {
+    const rows = this.o.ledger.unfinished(this.o.shard ?? 0);
+    for (const row of rows) {
+      if (row.state === 'finished') {
+        this.emit('update', { kind: 'finished', job: row, result: row.result as FinalResult });
+        continue;
+      }
+      const backend = this.o.pool.byUrl(row.server);
+      if (!backend) {
+        await this.conclude(row.id, { status: 'lost', promptId: row.promptId, reason: 'its ComfyUI server is no longer configured' });
+        continue;
+      }
+      const job = backend.client.track(row.promptId);
+      this.follow(row.id, job);
+    }
+    if (rows.length) this.o.log.info('resumed unfinished jobs', { count: rows.length });
+    return rows.length;
+  }
+
+  /** Runs a job again with the same values (the retry button of a lost job). */
+  async retry(id: string, userId: string, delivery: Delivery, shard: number, newSeed: boolean): Promise<JobRow> {
+    const row = this.o.ledger.get(id);
+    if (!row) throw new UserError('That job is no longer in the ledger, so it cannot be run again.');
+    const attachments: Record<string, Attachment> = {};
+    for (const [name, input] of Object.entries(row.inputs)) {
+      attachments[name] = { bytes: await readFile(input.path), filename: input.filename };
+    }
+    const values = newSeed ? withoutSeeds(this.o.workflows.get(row.workflow), row.params) : row.params;
+    return this.submit({ userId, workflow: row.workflow, values, attachments, delivery, shard });
+  }
+
+  /** A server went down: its unfinished jobs go to another server, and their users are told. */
+  private async failover(down: Backend): Promise<void> {
+    const rows = this.o.ledger
+      .unfinished(this.o.shard ?? 0)
+      .filter((r) => r.server === down.url && r.state !== 'finished');
+    for (const row of rows) await this.moveIfPossible(row, 'down');
+  }
+
+  private async moveIfPossible(row: JobRow, why: 'down' | 'lost'): Promise<boolean> {
+    if (this.moving.has(row.id)) return true;
+    const loaded = this.o.workflows.get(row.workflow);
+    const from = this.o.pool.byUrl(row.server);
+    const others = this.o.pool.backends.filter((b) => b !== from && b.healthy);
+    if (!loaded || others.length === 0) return false;
+    this.moving.add(row.id);
+    try {
+      const target = await this.o.pool.pick(modelNeeds(loaded, row.params), from ? [from] : []);
+      this.live.delete(row.id);
+      if (from) from.client.untrack(row.promptId);
+      const moved = this.o.ledger.update(row.id, { promptId: randomUUID(), server: target.url, attempts: row.attempts + 1 })!;
+      const text =
+        why === 'down'
+          ? `The ComfyUI server ${from?.name ?? ''} went down; your job was moved to ${target.name}.`
+          : `The ComfyUI server ${from?.name ?? ''} lost your job (it restarted); it was queued again on ${target.name}.`;
+      this.emit('update', { kind: 'notice', job: moved, text });
+      this.o.log.warn('job moved to another server', { jobId: row.id, from: from?.name, to: target.name, why });
+      await this.send(moved, target, loaded);
+      return true;
+    } catch (err) {
+      this.o.log.error('could not move job', { jobId: row.id, error: err });
+      return false;
+    } finally {
+      this.moving.delete(row.id);
+    }
+  }
+
+  private async keepInputs(id: string, attachments: Record<string, Attachment>): Promise<JobRow['inputs']> {
+    const inputs: JobRow['inputs'] = {};
+    const entries = Object.entries(attachments);
+    if (entries.length === 0) return inputs;
+    const dir = join(this.o.dataDir, 'inputs', id);
+    await mkdir(dir, { recursive: true });
+    for (const [option, a] of entries) {
+      const path = join(dir, `${option}-${safeName(a.filename)}`);
+      await writeFile(path, a.bytes);
+      inputs[option] = { path, filename: a.filename };
+    }
+    return inputs;
+  }
+
+  /** Images first, then masks (a mask names the image it belongs to). */
+  private async uploadInputs(row: JobRow, backend: Backend): Promise<Record<string, UploadAnswer>> {
+    const loaded = this.o.workflows.get(row.workflow);
+    const uploads: Record<string, UploadAnswer> = {};
+    const options = loaded?.manifest.options ?? [];
+    const ordered = Object.entries(row.inputs).sort(([a], [b]) => maskLast(options, a) - maskLast(options, b));
+    for (const [name, input] of ordered) {
+      const bytes = await readFile(input.path);
+      const filename = `${row.id}-${safeName(input.filename)}`;
+      const option = options.find((o) => o.name === name);
+      if (option?.type === 'mask') {
+        const image = option.image ? uploads[option.image] : undefined;
+        if (!image) throw new UserError(`The mask "${name}" needs its image "${option.image ?? 'image'}" too.`);
+        uploads[name] = await backend.client.http.uploadMask(
+          bytes,
+          filename,
+          { filename: image.name, subfolder: image.subfolder, type: image.type },
+          { subfolder: 'discord', overwrite: true },
+        );
+      } else {
+        uploads[name] = await backend.client.http.uploadImage(bytes, filename, { subfolder: 'discord', overwrite: true });
+      }
+    }
+    return uploads;
+  }
+}
+
+function maskLast(options: LoadedWorkflow['manifest']['options'], name: string): number {
+  return options.find((o) => o.name === name)?.type === 'mask' ? 1 : 0;
+}
+
+function placeholderUploads(attachments: Record<string, Attachment>): Record<string, UploadAnswer> {
+  return Object.fromEntries(
+    Object.entries(attachments).map(([k, a]) => [k, { name: a.filename, subfolder: '', type: 'input' as const }]),
+  );
+}
+
+/** Models the job's choice options name, so it goes only to a server that has them. */
+export function modelNeeds(loaded: LoadedWorkflow, values: Record<string, unknown>): ModelNeed[] {
+  const needs: ModelNeed[] = [];
+  for (const option of loaded.manifest.options) {
+    const value = values[option.name];
+    if (option.type !== 'choice' || typeof value !== 'string' || !option.choices) continue;
+    if (option.choices.from === 'models') needs.push({ folder: option.choices.folder, name: value });
+  }
+  return needs;
+}
+
+function seedParams(loaded: LoadedWorkflow, seeds: Record<string, number>, given: Record<string, unknown>): Record<string, unknown> {
+  const seedOption = loaded.manifest.options.find((o) => o.name === 'seed');
+  const first = Object.values(seeds)[0];
+  if (!seedOption || given['seed'] !== undefined || first === undefined) return {};
+  return { seed: first };
+}
+
+function withoutSeeds(loaded: LoadedWorkflow | undefined, params: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...params };
+  delete copy['seed'];
+  for (const o of loaded?.manifest.options ?? []) if (o.name.includes('seed')) delete copy[o.name];
+  return copy;
+}
+
+function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null): FinalResult {
+  switch (r.status) {
+    case 'success':
+      return {
+        kind: 'success',
+        images: r.images.map((i) => ({ filename: i.filename, subfolder: i.subfolder, type: i.type, nodeId: i.nodeId })),
+        server: row.server,
+        seeds: Object.fromEntries(Object.entries(row.params).filter(([k, v]) => k.includes('seed') && typeof v === 'number')) as Record<
+          string,
+          number
+        >,
+        cached: r.cached,
+        durationMs: Date.now() - (row.startedAt ?? row.createdAt),
+      };
+    case 'error':
+      return { kind: 'error', nodeId: r.nodeId ?? null, nodeType: r.nodeType ?? null, exceptionType: r.exceptionType, message: r.message };
+    case 'interrupted':
+      return { kind: 'cancelled', by: cancelledBy, wasPending: r.wasPending };
+    case 'lost':
+      return { kind: 'lost', reason: r.reason };
+  }
+}
+
+function shortId(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 12);
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80) || 'image.png';
+}

@@ -1,0 +1,237 @@
+// The manifest a server owner writes next to an exported workflow: which
+// Discord options exist and which node inputs each one sets. The format is
+// described for server owners in workflows/README.md.
+import { z } from 'zod';
+import { splitNodeInput } from './edit.ts';
+import { parseJsonText, WorkflowFileError } from './load.ts';
+import { describeIssue, type Problem } from './problems.ts';
+
+// Discord's rules for command and option names and descriptions, and for the
+// bounds of integer and number options.
+const DISCORD_NAME = /^[-_\p{L}\p{N}]{1,32}$/u;
+const DISCORD_MAX_OPTIONS = 25;
+const DISCORD_MAX_STRING = 6000;
+const DISCORD_MAX_NUMBER = 2 ** 53;
+
+const nameSchema = (what: string) =>
+  z
+    .string()
+    .regex(DISCORD_NAME, {
+      error: `${what} must be 1–32 letters, digits, "-" or "_" (Discord's rule), with no spaces`,
+    })
+    .refine((s) => s === s.toLowerCase(), { error: `${what} must be lowercase (Discord's rule)` });
+
+const Description = z.string().min(1).max(100);
+const DiscordNumber = z.number().min(-DISCORD_MAX_NUMBER).max(DISCORD_MAX_NUMBER);
+const DiscordInteger = z.int();
+
+export const Target = z.strictObject({
+  /** Node id or exact title in the workflow. */
+  node: z.string().min(1),
+  input: z.string().min(1),
+});
+export type Target = z.infer<typeof Target>;
+
+export const ChoiceSource = z.discriminatedUnion('from', [
+  /** A model folder on the server: `checkpoints`, `loras`, `vae`, … */
+  z.strictObject({ from: z.literal('models'), folder: z.string().min(1) }),
+  /** The allowed values of a combo input of a node class, e.g. KSampler's sampler_name. */
+  z.strictObject({ from: z.literal('node_input'), node: z.string().min(1), input: z.string().min(1) }),
+  /** A fixed list. */
+  z.strictObject({ from: z.literal('list'), values: z.array(z.string().min(1).max(100)).min(1) }),
+]);
+export type ChoiceSource = z.infer<typeof ChoiceSource>;
+
+const common = {
+  name: nameSchema('the option name'),
+  description: Description.optional(),
+  required: z.boolean().default(false),
+  targets: z.array(Target).min(1),
+};
+
+const TextOption = z.strictObject({
+  ...common,
+  type: z.literal('text'),
+  default: z.string().optional(),
+  minLength: z.int().min(0).max(DISCORD_MAX_STRING).optional(),
+  maxLength: z.int().min(1).max(DISCORD_MAX_STRING).optional(),
+});
+const IntegerOption = z.strictObject({
+  ...common,
+  type: z.literal('integer'),
+  default: DiscordInteger.optional(),
+  min: DiscordInteger.optional(),
+  max: DiscordInteger.optional(),
+  multipleOf: z.int().min(1).optional(),
+});
+const NumberOption = z.strictObject({
+  ...common,
+  type: z.literal('number'),
+  default: DiscordNumber.optional(),
+  min: DiscordNumber.optional(),
+  max: DiscordNumber.optional(),
+});
+const BooleanOption = z.strictObject({ ...common, type: z.literal('boolean'), default: z.boolean().optional() });
+const ChoiceOption = z.strictObject({ ...common, type: z.literal('choice'), choices: ChoiceSource, default: z.string().optional() });
+const ImageOption = z.strictObject({ ...common, type: z.literal('image') });
+const MaskOption = z.strictObject({
+  ...common,
+  type: z.literal('mask'),
+  /** The image option this mask belongs to: the mask is uploaded onto that image. */
+  image: z.string().min(1),
+});
+
+const OptionSchema = z
+  .discriminatedUnion('type', [TextOption, IntegerOption, NumberOption, BooleanOption, ChoiceOption, ImageOption, MaskOption])
+  .transform((o) => ({ ...o, description: o.description ?? describeName(o.name) }));
+
+export const OPTION_TYPES = ['text', 'integer', 'number', 'boolean', 'choice', 'image', 'mask'] as const;
+
+export const Manifest = z
+  .strictObject({
+    /** Workflow name as users pick it in Discord. */
+    name: nameSchema('the workflow name'),
+    description: Description.optional(),
+    /** The API-format workflow file, relative to the manifest; default `<name>.json`. */
+    workflow: z.string().min(1).optional(),
+    options: z.array(OptionSchema).max(DISCORD_MAX_OPTIONS).default([]),
+    /** `<node>.<input>` inputs that get a random seed unless an option sets them; default: every seed/noise_seed input. */
+    seeds: z.array(z.string().min(1)).optional(),
+    /** Output nodes whose images are posted (ids or titles); empty means every node that outputs images. */
+    outputs: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((manifest, ctx) => checkManifest(manifest, ctx))
+  .transform((m) => ({
+    ...m,
+    description: m.description ?? describeName(m.name),
+    // Discord requires required options before optional ones.
+    options: [...m.options].sort((a, b) => Number(b.required) - Number(a.required)),
+  }));
+export type Manifest = z.output<typeof Manifest>;
+export type ManifestOption = Manifest['options'][number];
+export type OptionType = ManifestOption['type'];
+export type OptionOf<T extends OptionType> = Extract<ManifestOption, { type: T }>;
+
+function describeName(name: string): string {
+  const words = name.replace(/[-_]+/g, ' ').trim() || name;
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+type Ctx = z.core.$RefinementCtx<z.output<typeof Manifest>>;
+type ParsedOption = z.output<typeof OptionSchema>;
+
+function issue(ctx: Ctx, path: (string | number)[], message: string, fix: string): void {
+  ctx.addIssue({ code: 'custom', path, message, params: { fix } });
+}
+
+/** The rules that span several fields or options. */
+function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | undefined }, ctx: Ctx): void {
+  const seen = new Set<string>();
+  manifest.options.forEach((option, i) => {
+    const at = (field?: string): (string | number)[] => (field ? ['options', i, field] : ['options', i]);
+    if (seen.has(option.name)) {
+      issue(ctx, at('name'), `the name "${option.name}" is used by another option`, 'Give every option a different name');
+    }
+    seen.add(option.name);
+    const hasDefault = 'default' in option && option.default !== undefined;
+    if (option.required && hasDefault) {
+      issue(ctx, at('default'), 'is required and also has a default, which Discord would never use', 'Remove "default", or set "required": false');
+    }
+    if (option.type === 'integer' || option.type === 'number') {
+      const { min, max } = option;
+      if (min !== undefined && max !== undefined && min > max) {
+        issue(ctx, at('min'), `"min" (${min}) is greater than "max" (${max})`, 'Swap or correct min and max');
+      }
+      if (option.default !== undefined) {
+        if ((min !== undefined && option.default < min) || (max !== undefined && option.default > max)) {
+          issue(ctx, at('default'), `the default ${option.default} is outside ${min ?? '…'}–${max ?? '…'}`, 'Pick a default between min and max');
+        }
+      }
+    }
+    if (option.type === 'integer' && option.multipleOf !== undefined && option.default !== undefined && option.default % option.multipleOf !== 0) {
+      issue(ctx, at('default'), `the default ${option.default} is not a multiple of ${option.multipleOf}`, `Use a multiple of ${option.multipleOf}`);
+    }
+    if (option.type === 'text') {
+      const { minLength, maxLength } = option;
+      if (minLength !== undefined && maxLength !== undefined && minLength > maxLength) {
+        issue(ctx, at('minLength'), `"minLength" (${minLength}) is greater than "maxLength" (${maxLength})`, 'Correct minLength or maxLength');
+      }
+      if (option.default !== undefined && maxLength !== undefined && option.default.length > maxLength) {
+        issue(ctx, at('default'), `the default is ${option.default.length} characters, more than "maxLength" (${maxLength})`, 'Shorten the default or raise maxLength');
+      }
+    }
+    if (option.type === 'choice' && option.choices.from === 'list' && option.default !== undefined && !option.choices.values.includes(option.default)) {
+      issue(ctx, at('default'), `the default "${option.default}" is not one of the listed values`, `Use one of ${option.choices.values.map((v) => `"${v}"`).join(', ')}`);
+    }
+    if (option.type === 'mask') {
+      const image = manifest.options.find((o) => o.name === option.image);
+      if (!image || image.type !== 'image') {
+        const images = manifest.options.filter((o) => o.type === 'image').map((o) => `"${o.name}"`);
+        issue(
+          ctx,
+          at('image'),
+          `names "${option.image}", which is not an image option of this manifest`,
+          images.length > 0 ? `Use ${images.join(' or ')}` : 'Add an option of type "image" for the mask to belong to',
+        );
+      }
+    }
+  });
+  manifest.seeds?.forEach((seed, i) => {
+    if (!splitNodeInput(seed)) {
+      issue(ctx, ['seeds', i], `"${seed}" is not <node>.<input>`, 'Write seeds as "<node id or title>.<input>", e.g. "KSampler.seed"');
+    }
+  });
+}
+
+/** Fixes for the mistakes zod finds on its own, by the field they concern. */
+const FIELD_FIXES: Record<string, string> = {
+  name: 'Use 1–32 lowercase letters, digits, "-" or "_"',
+  description: 'Write a description of 1–100 characters',
+  type: `Use one of ${OPTION_TYPES.join(', ')}`,
+  targets: 'List the inputs this option sets, e.g. "targets": [{"node": "KSampler", "input": "steps"}]',
+  node: 'Use a node id or the exact node title from the workflow',
+  input: 'Use the input name as it appears in the workflow, e.g. "steps"',
+  choices: 'Use {"from": "models", "folder": "checkpoints"}, {"from": "node_input", "node": "KSampler", "input": "sampler_name"} or {"from": "list", "values": [...]}',
+  from: 'Use "models", "node_input" or "list"',
+  options: `Keep at most ${DISCORD_MAX_OPTIONS} options (Discord's limit)`,
+  min: 'Use a number within ±2^53 (Discord\'s limit)',
+  max: 'Use a number within ±2^53 (Discord\'s limit)',
+  maxLength: `Use a length between 1 and ${DISCORD_MAX_STRING} (Discord's limit)`,
+  minLength: `Use a length between 0 and ${DISCORD_MAX_STRING} (Discord's limit)`,
+};
+
+/** A manifest that cannot be used; `problems` holds every mistake found, each naming the option. */
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+  constructor(
+    readonly file: string,
+    readonly problems: Problem[],
+  ) {
+    super(problems.map((p) => `${p.file}${p.option === undefined ? '' : `, option "${p.option}"`}: ${p.message}. Fix: ${p.fix}`).join('\n'));
+  }
+}
+
+/** Parses and checks a manifest's text; throws ManifestError (or WorkflowFileError for bad JSON). */
+export function parseManifest(text: string, file: string): Manifest {
+  const data = parseJsonText(text, file, 'Fix the JSON (see workflows/README.md for a complete example)');
+  const result = Manifest.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ManifestError(file, result.error.issues.map((i) => issueToProblem(i, data, file)));
+}
+
+function issueToProblem(issue: z.core.$ZodIssue, data: unknown, file: string): Problem {
+  let path = issue.path;
+  let option: string | undefined;
+  if (path[0] === 'options' && typeof path[1] === 'number') {
+    const raw = (data as { options?: unknown[] }).options?.[path[1]] as { name?: unknown } | undefined;
+    option = typeof raw?.name === 'string' ? raw.name : `#${path[1] + 1}`;
+    path = path.slice(2);
+  }
+  const message = describeIssue({ ...issue, path });
+  const custom = issue.code === 'custom' ? (issue.params?.['fix'] as string | undefined) : undefined;
+  const field = [...path].reverse().find((p): p is string => typeof p === 'string');
+  const fix = custom ?? (field !== undefined ? FIELD_FIXES[field] : undefined) ?? 'Correct it (see workflows/README.md for the format)';
+  return option === undefined ? { file, message, fix } : { file, option, message, fix };
+}
+
+export { WorkflowFileError };
