@@ -12,7 +12,6 @@ import {
   Features,
   History,
   type HistoryEntry,
-  type ImageRef,
   type ImageType,
   NodeInfo,
   ObjectInfo,
@@ -64,6 +63,13 @@ export interface ViewOptions {
   /** Ask ComfyUI to re-encode, e.g. `{ format: 'jpeg', quality: 85 }`. */
   preview?: { format: 'jpeg' | 'webp'; quality: number };
   channel?: 'rgb' | 'a' | 'rgba';
+}
+
+/** Where an image is: its name, subfolder and type (input, output, temp). */
+export interface ImageAddress {
+  filename: string;
+  subfolder?: string;
+  type?: ImageType;
 }
 
 export interface Download {
@@ -204,7 +210,7 @@ export class ComfyHttp {
   }
 
   // C9
-  viewUrl(image: Pick<ImageRef, 'filename'> & Partial<ImageRef>, options: ViewOptions = {}): string {
+  viewUrl(image: ImageAddress, options: ViewOptions = {}): string {
     const query = new URLSearchParams({
       filename: image.filename,
       type: image.type ?? 'output',
@@ -215,7 +221,7 @@ export class ComfyHttp {
     return `${this.baseUrl}/view?${query}`;
   }
 
-  async view(image: Pick<ImageRef, 'filename'> & Partial<ImageRef>, options: ViewOptions = {}): Promise<Download> {
+  async view(image: ImageAddress, options: ViewOptions = {}): Promise<Download> {
     const path = this.viewUrl(image, options).slice(this.baseUrl.length);
     const req = { method: 'GET', path };
     const res = await this.send(req, undefined, this.transferTimeoutMs, true);

@@ -41,6 +41,8 @@ export const JobRow = z.object({
   params: z.record(z.string(), z.unknown()),
   /** Local copies of the user's attachments, by option name, so a job can be resubmitted elsewhere. */
   inputs: z.record(z.string(), z.object({ path: z.string(), filename: z.string() })),
+  /** Seeds the workflow ran with, by `<node>.<input>`: a restart or failover reruns the same image. */
+  seeds: z.record(z.string(), z.number()),
   state: JobState,
   outcome: Outcome.nullable(),
   /** What the final message needs: images, error text… */
@@ -66,6 +68,7 @@ const MIGRATIONS: Record<number, string> = {
       workflow TEXT NOT NULL,
       params TEXT NOT NULL,
       inputs TEXT NOT NULL DEFAULT '{}',
+      seeds TEXT NOT NULL DEFAULT '{}',
       state TEXT NOT NULL,
       outcome TEXT,
       result TEXT,
@@ -91,6 +94,7 @@ interface RawRow {
   workflow: string;
   params: string;
   inputs: string;
+  seeds: string;
   state: string;
   outcome: string | null;
   result: string | null;
@@ -102,7 +106,7 @@ interface RawRow {
   finished_at: number | null;
 }
 
-export type NewJob = Pick<JobRow, 'id' | 'promptId' | 'server' | 'shard' | 'userId' | 'workflow' | 'params' | 'inputs' | 'delivery'>;
+export type NewJob = Pick<JobRow, 'id' | 'promptId' | 'server' | 'shard' | 'userId' | 'workflow' | 'params' | 'inputs' | 'seeds' | 'delivery'>;
 
 export class Ledger {
   private readonly db: Database.Database;
@@ -137,13 +141,14 @@ export class Ledger {
   insert(job: NewJob, now = Date.now()): JobRow {
     this.db
       .prepare(
-        `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, state, delivery, created_at, updated_at)
-         VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, 'submitting', @delivery, @now, @now)`,
+        `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, created_at, updated_at)
+         VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @now, @now)`,
       )
       .run({
         ...job,
         params: JSON.stringify(job.params),
         inputs: JSON.stringify(job.inputs),
+        seeds: JSON.stringify(job.seeds),
         delivery: JSON.stringify(job.delivery),
         now,
       });
@@ -204,13 +209,14 @@ export class Ledger {
 
   update(
     id: string,
-    patch: Partial<Pick<JobRow, 'promptId' | 'server' | 'params' | 'state' | 'outcome' | 'result' | 'delivery' | 'attempts' | 'startedAt' | 'finishedAt'>>,
+    patch: Partial<Pick<JobRow, 'promptId' | 'server' | 'params' | 'seeds' | 'state' | 'outcome' | 'result' | 'delivery' | 'attempts' | 'startedAt' | 'finishedAt'>>,
     now = Date.now(),
   ): JobRow | undefined {
     const columns: Record<string, unknown> = { updated_at: now };
     if (patch.promptId !== undefined) columns['prompt_id'] = patch.promptId;
     if (patch.server !== undefined) columns['server'] = patch.server;
     if (patch.params !== undefined) columns['params'] = JSON.stringify(patch.params);
+    if (patch.seeds !== undefined) columns['seeds'] = JSON.stringify(patch.seeds);
     if (patch.state !== undefined) columns['state'] = patch.state;
     if (patch.outcome !== undefined) columns['outcome'] = patch.outcome;
     if (patch.result !== undefined) columns['result'] = JSON.stringify(patch.result);
@@ -238,6 +244,7 @@ function fromRaw(raw: RawRow): JobRow {
     workflow: raw.workflow,
     params: JSON.parse(raw.params),
     inputs: JSON.parse(raw.inputs),
+    seeds: JSON.parse(raw.seeds),
     state: raw.state,
     outcome: raw.outcome,
     result: raw.result === null ? null : JSON.parse(raw.result),

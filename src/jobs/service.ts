@@ -28,6 +28,8 @@ export interface JobRequest {
   shard: number;
   /** Members with Manage Server are not rate limited. */
   exempt?: boolean;
+  /** Seeds to reuse (a retry reruns the same image). */
+  seeds?: Record<string, number>;
 }
 
 export interface OutputFile {
@@ -98,6 +100,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const inputs = await this.keepInputs(id, req.attachments);
     const row = this.o.ledger.insert({
       id,
+      seeds: req.seeds ?? {},
       promptId: randomUUID(),
       server: backend.url,
       shard: req.shard,
@@ -118,24 +121,41 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     }
   }
 
-  /** Uploads the inputs to `backend`, fills the workflow and queues it; the row's prompt id is used. */
+  /** Uploads the inputs to `backend`, fills the workflow and queues it under the row's prompt id. */
   private async send(row: JobRow, backend: Backend, loaded: LoadedWorkflow): Promise<JobRow> {
     const uploads = await this.uploadInputs(row, backend);
-    const applied = applyOptions(loaded, row.params, { uploads });
-    const params = { ...row.params, ...seedParams(loaded, applied.seeds, row.params) };
+    const values = await this.withServerDefaults(loaded, backend, valuesOf(loaded, row.params));
+    const applied = applyOptions(loaded, values, { uploads, seeds: row.seeds });
+    // What ran is recorded (defaults and random seeds included), so the job can be shown, rerun and re-rolled.
+    this.o.ledger.update(row.id, { server: backend.url, params: applied.params, seeds: applied.seeds });
     const job = await backend.client.submit(applied.workflow, {
       promptId: row.promptId,
       extraData: { bot: { job: row.id, user: row.userId } },
       onJob: (j) => this.follow(row.id, j),
     });
-    // Seeds chosen at random are kept, so a restart or a failover reruns the same image.
     const updated = this.o.ledger.update(row.id, {
       state: job.finished ? 'finished' : job.phase === 'running' ? 'running' : 'queued',
-      server: backend.url,
-      params,
     })!;
     this.o.log.info('job queued', { jobId: row.id, userId: row.userId, promptId: row.promptId, server: backend.name });
     return updated;
+  }
+
+  /**
+   * A model option nobody set keeps the workflow's value only if this server has
+   * that model; otherwise the server's first model of that folder is used.
+   */
+  private async withServerDefaults(loaded: LoadedWorkflow, backend: Backend, values: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const out = { ...values };
+    for (const option of loaded.manifest.options) {
+      if (option.type !== 'choice' || option.choices.from !== 'models') continue;
+      const names = await backend.modelNames(option.choices.folder, this.o.pool.modelCacheMs).catch(() => undefined);
+      if (!names || names.size === 0) continue;
+      const current = out[option.name] ?? option.default ?? currentValue(loaded, option);
+      if (typeof current === 'string' && names.has(current)) continue;
+      if (values[option.name] !== undefined) continue;
+      out[option.name] = [...names][0];
+    }
+    return out;
   }
 
   /** Follows a ComfyUI job and turns its events into updates for the job's message. */
@@ -177,6 +197,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
     if (result.status === 'lost' && (await this.moveIfPossible(row, 'lost'))) return;
     const final = toFinal(row, result, this.cancelledBy.get(id) ?? null);
+    if (final.kind === 'success') final.images = postedImages(this.o.workflows.get(row.workflow), final.images);
     this.cancelledBy.delete(id);
     const outcome: Outcome = final.kind === 'success' ? 'success' : final.kind === 'error' ? 'error' : final.kind;
     const done = this.o.ledger.update(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() })!;
@@ -237,8 +258,10 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     for (const [name, input] of Object.entries(row.inputs)) {
       attachments[name] = { bytes: await readFile(input.path), filename: input.filename };
     }
-    const values = newSeed ? withoutSeeds(this.o.workflows.get(row.workflow), row.params) : row.params;
-    return this.submit({ userId, workflow: row.workflow, values, attachments, delivery, shard });
+    const loaded = this.o.workflows.get(row.workflow);
+    if (!loaded) throw new UserError(`The workflow "${row.workflow}" is no longer installed, so this job cannot be run again.`);
+    const values = valuesOf(loaded, newSeed ? withoutSeeds(loaded, row.params) : row.params);
+    return this.submit({ userId, workflow: row.workflow, values, attachments, delivery, shard, seeds: newSeed ? {} : row.seeds });
   }
 
   /** A server went down: its unfinished jobs go to another server, and their users are told. */
@@ -339,18 +362,41 @@ export function modelNeeds(loaded: LoadedWorkflow, values: Record<string, unknow
   return needs;
 }
 
-function seedParams(loaded: LoadedWorkflow, seeds: Record<string, number>, given: Record<string, unknown>): Record<string, unknown> {
-  const seedOption = loaded.manifest.options.find((o) => o.name === 'seed');
-  const first = Object.values(seeds)[0];
-  if (!seedOption || given['seed'] !== undefined || first === undefined) return {};
-  return { seed: first };
+/** Stored params without image options: those are uploaded anew for every send. */
+function valuesOf(loaded: LoadedWorkflow, params: Record<string, unknown>): Record<string, unknown> {
+  const known = new Map(loaded.manifest.options.map((o) => [o.name, o]));
+  return Object.fromEntries(
+    Object.entries(params).filter(([k]) => {
+      const o = known.get(k);
+      return o && o.type !== 'image' && o.type !== 'mask';
+    }),
+  );
 }
 
+function currentValue(loaded: LoadedWorkflow, option: LoadedWorkflow['manifest']['options'][number]): unknown {
+  const t = option.targets[0];
+  if (!t) return undefined;
+  const node = loaded.workflow[t.node] ?? Object.values(loaded.workflow).find((n) => n._meta?.title === t.node);
+  return node?.inputs[t.input];
+}
+
+/** The options a seed is set by: dropped for a re-roll so a new seed is drawn. */
 function withoutSeeds(loaded: LoadedWorkflow | undefined, params: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...params };
-  delete copy['seed'];
-  for (const o of loaded?.manifest.options ?? []) if (o.name.includes('seed')) delete copy[o.name];
+  for (const o of loaded?.manifest.options ?? []) {
+    if (o.targets.some((t) => t.input === 'seed' || t.input === 'noise_seed')) delete copy[o.name];
+  }
   return copy;
+}
+
+/** Images of the manifest's output nodes (ids or titles); an empty list posts every output. */
+function postedImages(loaded: LoadedWorkflow | undefined, images: OutputFile[]): OutputFile[] {
+  const wanted = loaded?.manifest.outputs ?? [];
+  if (wanted.length === 0 || !loaded) return images;
+  const ids = new Set(
+    wanted.map((ref) => (loaded.workflow[ref] ? ref : Object.entries(loaded.workflow).find(([, n]) => n._meta?.title === ref)?.[0] ?? ref)),
+  );
+  return images.filter((i) => ids.has(i.nodeId));
 }
 
 function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null): FinalResult {
@@ -360,10 +406,7 @@ function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null): FinalRe
         kind: 'success',
         images: r.images.map((i) => ({ filename: i.filename, subfolder: i.subfolder, type: i.type, nodeId: i.nodeId })),
         server: row.server,
-        seeds: Object.fromEntries(Object.entries(row.params).filter(([k, v]) => k.includes('seed') && typeof v === 'number')) as Record<
-          string,
-          number
-        >,
+        seeds: row.seeds,
         cached: r.cached,
         durationMs: Date.now() - (row.startedAt ?? row.createdAt),
       };

@@ -3,8 +3,8 @@
 // described for server owners in workflows/README.md.
 import { z } from 'zod';
 import { splitNodeInput } from './edit.ts';
-import { parseJsonText, WorkflowFileError } from './load.ts';
-import { describeIssue, type Problem } from './problems.ts';
+import { parseJsonText } from './load.ts';
+import { describeIssue, describeValue, formatProblem, type Problem } from './problems.ts';
 
 // Discord's rules for command and option names and descriptions, and for the
 // bounds of integer and number options.
@@ -13,13 +13,9 @@ const DISCORD_MAX_OPTIONS = 25;
 const DISCORD_MAX_STRING = 6000;
 const DISCORD_MAX_NUMBER = 2 ** 53;
 
-const nameSchema = (what: string) =>
-  z
-    .string()
-    .regex(DISCORD_NAME, {
-      error: `${what} must be 1–32 letters, digits, "-" or "_" (Discord's rule), with no spaces`,
-    })
-    .refine((s) => s === s.toLowerCase(), { error: `${what} must be lowercase (Discord's rule)` });
+const DiscordName = z.string().refine((s) => DISCORD_NAME.test(s) && s === s.toLowerCase(), {
+  error: (iss) => `"name" must be 1–32 lowercase letters, digits, "-" or "_" with no spaces (Discord's rule; got ${describeValue(iss.input)})`,
+});
 
 const Description = z.string().min(1).max(100);
 const DiscordNumber = z.number().min(-DISCORD_MAX_NUMBER).max(DISCORD_MAX_NUMBER);
@@ -43,7 +39,7 @@ export const ChoiceSource = z.discriminatedUnion('from', [
 export type ChoiceSource = z.infer<typeof ChoiceSource>;
 
 const common = {
-  name: nameSchema('the option name'),
+  name: DiscordName,
   description: Description.optional(),
   required: z.boolean().default(false),
   targets: z.array(Target).min(1),
@@ -90,7 +86,7 @@ export const OPTION_TYPES = ['text', 'integer', 'number', 'boolean', 'choice', '
 export const Manifest = z
   .strictObject({
     /** Workflow name as users pick it in Discord. */
-    name: nameSchema('the workflow name'),
+    name: DiscordName,
     description: Description.optional(),
     /** The API-format workflow file, relative to the manifest; default `<name>.json`. */
     workflow: z.string().min(1).optional(),
@@ -117,8 +113,8 @@ function describeName(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-type Ctx = z.core.$RefinementCtx<z.output<typeof Manifest>>;
 type ParsedOption = z.output<typeof OptionSchema>;
+type Ctx = z.RefinementCtx<{ options: ParsedOption[] }>;
 
 function issue(ctx: Ctx, path: (string | number)[], message: string, fix: string): void {
   ctx.addIssue({ code: 'custom', path, message, params: { fix } });
@@ -130,12 +126,12 @@ function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | u
   manifest.options.forEach((option, i) => {
     const at = (field?: string): (string | number)[] => (field ? ['options', i, field] : ['options', i]);
     if (seen.has(option.name)) {
-      issue(ctx, at('name'), `the name "${option.name}" is used by another option`, 'Give every option a different name');
+      issue(ctx, at('name'), `"name" "${option.name}" is used by another option`, 'Give every option a different name');
     }
     seen.add(option.name);
     const hasDefault = 'default' in option && option.default !== undefined;
     if (option.required && hasDefault) {
-      issue(ctx, at('default'), 'is required and also has a default, which Discord would never use', 'Remove "default", or set "required": false');
+      issue(ctx, at('default'), '"default" is set on a required option, where it would never be used', 'Remove "default", or set "required": false');
     }
     if (option.type === 'integer' || option.type === 'number') {
       const { min, max } = option;
@@ -144,12 +140,12 @@ function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | u
       }
       if (option.default !== undefined) {
         if ((min !== undefined && option.default < min) || (max !== undefined && option.default > max)) {
-          issue(ctx, at('default'), `the default ${option.default} is outside ${min ?? '…'}–${max ?? '…'}`, 'Pick a default between min and max');
+          issue(ctx, at('default'), `"default" ${option.default} is outside min–max (${min ?? '…'}–${max ?? '…'})`, 'Pick a default between min and max');
         }
       }
     }
     if (option.type === 'integer' && option.multipleOf !== undefined && option.default !== undefined && option.default % option.multipleOf !== 0) {
-      issue(ctx, at('default'), `the default ${option.default} is not a multiple of ${option.multipleOf}`, `Use a multiple of ${option.multipleOf}`);
+      issue(ctx, at('default'), `"default" ${option.default} is not a multiple of ${option.multipleOf} ("multipleOf")`, `Use a multiple of ${option.multipleOf}`);
     }
     if (option.type === 'text') {
       const { minLength, maxLength } = option;
@@ -157,11 +153,11 @@ function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | u
         issue(ctx, at('minLength'), `"minLength" (${minLength}) is greater than "maxLength" (${maxLength})`, 'Correct minLength or maxLength');
       }
       if (option.default !== undefined && maxLength !== undefined && option.default.length > maxLength) {
-        issue(ctx, at('default'), `the default is ${option.default.length} characters, more than "maxLength" (${maxLength})`, 'Shorten the default or raise maxLength');
+        issue(ctx, at('default'), `"default" is ${option.default.length} characters, more than "maxLength" (${maxLength})`, 'Shorten the default or raise maxLength');
       }
     }
     if (option.type === 'choice' && option.choices.from === 'list' && option.default !== undefined && !option.choices.values.includes(option.default)) {
-      issue(ctx, at('default'), `the default "${option.default}" is not one of the listed values`, `Use one of ${option.choices.values.map((v) => `"${v}"`).join(', ')}`);
+      issue(ctx, at('default'), `"default" "${option.default}" is not one of the listed values`, `Use one of ${option.choices.values.map((v) => `"${v}"`).join(', ')}`);
     }
     if (option.type === 'mask') {
       const image = manifest.options.find((o) => o.name === option.image);
@@ -170,7 +166,7 @@ function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | u
         issue(
           ctx,
           at('image'),
-          `names "${option.image}", which is not an image option of this manifest`,
+          `"image" names "${option.image}", which is not an image option of this manifest`,
           images.length > 0 ? `Use ${images.join(' or ')}` : 'Add an option of type "image" for the mask to belong to',
         );
       }
@@ -178,7 +174,7 @@ function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | u
   });
   manifest.seeds?.forEach((seed, i) => {
     if (!splitNodeInput(seed)) {
-      issue(ctx, ['seeds', i], `"${seed}" is not <node>.<input>`, 'Write seeds as "<node id or title>.<input>", e.g. "KSampler.seed"');
+      issue(ctx, ['seeds', i], `"seeds" entry "${seed}" is not <node>.<input>`, 'Write seeds as "<node id or title>.<input>", e.g. "KSampler.seed"');
     }
   });
 }
@@ -207,7 +203,7 @@ export class ManifestError extends Error {
     readonly file: string,
     readonly problems: Problem[],
   ) {
-    super(problems.map((p) => `${p.file}${p.option === undefined ? '' : `, option "${p.option}"`}: ${p.message}. Fix: ${p.fix}`).join('\n'));
+    super(problems.map(formatProblem).join('\n'));
   }
 }
 
@@ -233,5 +229,3 @@ function issueToProblem(issue: z.core.$ZodIssue, data: unknown, file: string): P
   const fix = custom ?? (field !== undefined ? FIELD_FIXES[field] : undefined) ?? 'Correct it (see workflows/README.md for the format)';
   return option === undefined ? { file, message, fix } : { file, option, message, fix };
 }
-
-export { WorkflowFileError };

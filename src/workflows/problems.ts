@@ -74,6 +74,7 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
     case 'not_multiple_of':
       return `${field}must be a multiple of ${issue.divisor} (got ${describeValue(issue.input)})`;
     default:
-      return `${field}${issue.message}`;
+      // Custom checks write whole sentences that already name their field.
+      return issue.message;
   }
 }

@@ -33,6 +33,7 @@ interface CdnFile {
 
 export class Cdn {
   private readonly files = new Map<string, CdnFile>();
+  private readonly byId = new Map<string, StoredAttachment>();
   readonly downloads: CdnDownload[] = [];
 
   constructor(private readonly base: () => string) {}
@@ -57,7 +58,7 @@ export class Cdn {
     });
     const url = this.url(options.channelId, options.id, options.filename);
     const size = imageSize(options.bytes);
-    return {
+    const attachment: StoredAttachment = {
       id: options.id,
       filename: options.filename,
       size: options.sizeOverride ?? options.bytes.length,
@@ -69,6 +70,14 @@ export class Cdn {
       ...(options.ephemeral ? { ephemeral: true } : {}),
       bytes: options.bytes,
     };
+    this.byId.set(attachment.id, attachment);
+    return attachment;
+  }
+
+  /** An attachment registered earlier, by id (for `resolved.attachments`). */
+  attachment(id: string): APIAttachment | undefined {
+    const stored = this.byId.get(id);
+    return stored ? toAPIAttachment(stored) : undefined;
   }
 
   /** Signed-URL query params like Discord's, so bots that strip or keep them are both exercised. */

@@ -83,21 +83,13 @@ export class Gateway {
     return this.sockets.size;
   }
 
-  /** Sends to every live session that owns the target; resolves with how many sessions took it. */
+  /** Sends to every session that owns the target; resolves with how many sessions took it. */
   async dispatch(t: string, d: unknown, target: DispatchTarget = {}): Promise<number> {
-    const inGuild = Boolean(target.guildId);
-    const intent = requiredIntent(t, inGuild);
-    const sends: Array<Promise<void>> = [];
+    const sends: Array<Promise<boolean>> = [];
     for (const session of this.sessions.values()) {
-      if (!owns(session, target)) continue;
-      if (this.hooks.filterIntents && intent !== undefined && (session.intents & intent) === 0) {
-        this.dispatches.push({ t, d, sessionId: session.id, shard: session.shard, dropped: 'intent', at: Date.now() });
-        continue;
-      }
-      sends.push(this.send(session, t, d));
+      if (owns(session, target)) sends.push(this.deliver(session, t, d, Boolean(target.guildId)));
     }
-    await Promise.all(sends);
-    return sends.length;
+    return (await Promise.all(sends)).filter(Boolean).length;
   }
 
   /** Server-side close of every socket (or one shard's), e.g. 4000 to make clients RESUME. */
@@ -192,9 +184,7 @@ export class Gateway {
     };
     this.sessions.set(session.id, session);
     void this.send(session, 'READY', this.hooks.ready(shard, session.id));
-    for (const guild of this.hooks.guildsFor(shard)) {
-      void this.dispatch('GUILD_CREATE', guild, { shard: shard[0], guildId: guild.id });
-    }
+    for (const guild of this.hooks.guildsFor(shard)) void this.deliver(session, 'GUILD_CREATE', guild, true);
     return session;
   }
 
@@ -228,6 +218,16 @@ export class Gateway {
       chunk_count: 1,
       ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
     });
+  }
+
+  private async deliver(session: Session, t: string, d: unknown, inGuild: boolean): Promise<boolean> {
+    const intent = requiredIntent(t, inGuild);
+    if (this.hooks.filterIntents && intent !== undefined && (session.intents & intent) === 0) {
+      this.dispatches.push({ t, d, sessionId: session.id, shard: session.shard, dropped: 'intent', at: Date.now() });
+      return false;
+    }
+    await this.send(session, t, d);
+    return true;
   }
 
   private send(session: Session, t: string, d: unknown): Promise<void> {

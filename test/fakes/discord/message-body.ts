@@ -13,7 +13,7 @@ export interface MessageWrite {
   attachments?: Array<{ id: string | number; filename?: string; description?: string }> | null;
   flags?: number | null;
   tts?: boolean;
-  message_reference?: APIMessageReference;
+  message_reference?: Partial<APIMessageReference>;
 }
 
 export function readWrite(body: ParsedBody): MessageWrite {

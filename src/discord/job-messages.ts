@@ -1,0 +1,263 @@
+// Keeps each job's Discord message in step with the job: live progress while it
+// runs, the final images when it ends. Reads where the message is from the
+// ledger, so it works the same after a restart.
+import { DiscordAPIError, Routes, type REST } from 'discord.js';
+import type { BackendPool } from '../jobs/backends.ts';
+import type { Delivery, JobRow } from '../jobs/ledger.ts';
+import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
+import type { Logger } from '../log.ts';
+import { finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
+import type { Outbox } from './outbox.ts';
+import { fetchFinalImages } from './results.ts';
+
+export interface JobMessengerOptions {
+  rest: REST;
+  service: JobService;
+  pool: BackendPool;
+  outbox: Outbox;
+  log: Logger;
+  /** Upload limit of a guild in bytes (depends on its boost tier). */
+  uploadLimit: (guildId: string | null) => number;
+  /** Move to a channel message this long before the interaction token expires. */
+  tokenMarginMs?: number;
+}
+
+/** Discord's error codes we act on. */
+const UNKNOWN_MESSAGE = 10008;
+const INVALID_WEBHOOK_TOKEN = 50027;
+const UNKNOWN_WEBHOOK = 10015;
+
+export class JobMessenger {
+  private readonly live = new Map<string, LiveState>();
+  private readonly gone = new Set<string>();
+  private readonly moveTimers = new Map<string, NodeJS.Timeout>();
+  private readonly delivering = new Set<string>();
+  private readonly tick: NodeJS.Timeout;
+
+  constructor(private readonly o: JobMessengerOptions) {
+    o.service.on('update', (u) => this.onUpdate(u));
+    // Elapsed time should move even when ComfyUI is quiet (e.g. loading a model).
+    this.tick = setInterval(() => this.refreshRunning(), 10_000);
+    this.tick.unref();
+  }
+
+  close(): void {
+    clearInterval(this.tick);
+    for (const t of this.moveTimers.values()) clearTimeout(t);
+  }
+
+  /** Shows a new job's first state (called right after it was queued). */
+  track(job: JobRow): void {
+    if (!this.live.has(job.id)) this.live.set(job.id, { phase: job.state === 'running' ? 'running' : 'queued' });
+    this.scheduleMove(job);
+    this.render(job);
+  }
+
+  private onUpdate(u: JobUpdate): void {
+    const job = u.job;
+    if (u.kind === 'finished') {
+      void this.deliver(job, u.result);
+      return;
+    }
+    const state = this.live.get(job.id) ?? { phase: 'queued' };
+    this.live.set(job.id, state);
+    this.scheduleMove(job);
+    switch (u.kind) {
+      case 'queued':
+        state.phase = 'queued';
+        state.position = u.position;
+        state.total = u.total;
+        break;
+      case 'started':
+        state.phase = 'running';
+        state.startedAt ??= Date.now();
+        break;
+      case 'executing':
+        state.phase = 'running';
+        state.node = u.node;
+        break;
+      case 'progress':
+        state.phase = 'running';
+        state.value = u.value;
+        state.max = u.max;
+        if (u.node) state.node = u.node;
+        break;
+      case 'preview':
+        state.preview = { image: u.image, mime: u.mime };
+        break;
+      case 'notice':
+        state.notice = u.text;
+        break;
+    }
+    this.render(job);
+  }
+
+  private refreshRunning(): void {
+    for (const [id, state] of this.live) {
+      if (state.phase !== 'running') continue;
+      const job = this.o.service.ledger.get(id);
+      if (job) this.render(job);
+    }
+  }
+
+  private render(job: JobRow): void {
+    if (this.gone.has(job.id) || this.delivering.has(job.id)) return;
+    const state = this.live.get(job.id);
+    if (!state) return;
+    this.o.outbox
+      .push(job.id, 'progress', async () => {
+        const current = this.o.service.ledger.get(job.id) ?? job;
+        if (current.state === 'finished' || current.state === 'delivered') return;
+        await this.edit(current, liveView(current, state));
+      })
+      .catch((err: unknown) => this.o.log.warn('progress edit failed', { jobId: job.id, error: err }));
+  }
+
+  /** Posts the final message once; a failure leaves the job undelivered so a restart tries again. */
+  private async deliver(job: JobRow, result: FinalResult): Promise<void> {
+    if (this.delivering.has(job.id)) return;
+    this.delivering.add(job.id);
+    this.live.delete(job.id);
+    clearTimeout(this.moveTimers.get(job.id));
+    this.moveTimers.delete(job.id);
+    const log = this.o.log.child({ jobId: job.id, userId: job.userId, promptId: job.promptId });
+    try {
+      let images: FinalImages | undefined;
+      if (result.kind === 'success') {
+        const http = this.o.pool.byUrl(result.server)?.client.http;
+        images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId));
+      }
+      const payload = finalView(job, result, images);
+      await this.o.outbox.push(job.id, 'final', async () => {
+        const current = this.o.service.ledger.get(job.id) ?? job;
+        await this.sendFinal(current, payload);
+        for (const batch of images?.overflow ?? []) {
+          await this.postInChannel(current.delivery.channelId, { content: '', embeds: [], components: [], files: batch });
+        }
+      });
+      this.o.service.markDelivered(job.id);
+      this.o.outbox.drop(job.id);
+      log.info('result delivered', { outcome: result.kind, images: images?.files.length ?? 0 });
+    } catch (err) {
+      log.error('could not deliver the result', { error: err });
+    } finally {
+      this.delivering.delete(job.id);
+    }
+  }
+
+  private async sendFinal(job: JobRow, payload: MessagePayload): Promise<void> {
+    try {
+      await this.edit(job, payload);
+    } catch (err) {
+      if (isStatus(err, 413) && payload.files.length > 0) {
+        await this.edit(job, {
+          ...payload,
+          files: [],
+          embeds: payload.embeds.map(({ image: _image, ...e }) => e),
+          content: `${payload.content}\nℹ️ The images are too large for this server's upload limit; they are saved on the ComfyUI server.`,
+        });
+        return;
+      }
+      if (this.gone.has(job.id)) {
+        // A moderator deleted the job's message: the result still reaches its owner, in a new message.
+        await this.postInChannel(job.delivery.channelId, {
+          ...payload,
+          content: `${payload.content}\n(The original message of this job was deleted.)`,
+        });
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Edits the job's message wherever it lives: the interaction reply while its
+   * token is valid, a channel message after.
+   */
+  private async edit(job: JobRow, payload: MessagePayload): Promise<void> {
+    const d = job.delivery;
+    try {
+      if (d.channelMessageId) {
+        await this.o.rest.patch(Routes.channelMessage(d.channelId, d.channelMessageId), body(payload, job));
+      } else if (d.interactionToken && (d.tokenExpiresAt ?? 0) > Date.now()) {
+        await this.o.rest.patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
+          ...body(payload, job),
+          auth: false,
+        });
+      } else {
+        await this.moveToChannel(job, payload);
+      }
+    } catch (err) {
+      if (isCode(err, INVALID_WEBHOOK_TOKEN) || isCode(err, UNKNOWN_WEBHOOK) || isStatus(err, 401)) {
+        this.o.log.info('interaction token expired; continuing in a channel message', { jobId: job.id });
+        await this.moveToChannel(job, payload);
+        return;
+      }
+      if (isCode(err, UNKNOWN_MESSAGE) || isStatus(err, 404)) {
+        this.gone.add(job.id);
+        this.o.log.warn('the job message was deleted', { jobId: job.id });
+      }
+      throw err;
+    }
+  }
+
+  /** Creates the channel message that carries the job from now on and records it. */
+  private async moveToChannel(job: JobRow, payload: MessagePayload): Promise<void> {
+    const message = await this.postInChannel(job.delivery.channelId, payload, job);
+    const delivery: Delivery = { ...job.delivery, channelMessageId: message.id };
+    this.o.service.updateDelivery(job.id, delivery);
+    const d = job.delivery;
+    if (d.interactionToken && (d.tokenExpiresAt ?? 0) > Date.now()) {
+      const link = `https://discord.com/channels/${d.guildId ?? '@me'}/${d.channelId}/${message.id}`;
+      await this.o.rest
+        .patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
+          body: { content: `This job continues in a new message: ${link}`, embeds: [], components: [], attachments: [] },
+          auth: false,
+        })
+        .catch(() => {});
+    }
+  }
+
+  private async postInChannel(channelId: string, payload: MessagePayload, job?: JobRow): Promise<{ id: string }> {
+    return (await this.o.rest.post(Routes.channelMessages(channelId), body(payload, job))) as { id: string };
+  }
+
+  /** Interaction tokens die 15 minutes after the command: move long jobs before that. */
+  private scheduleMove(job: JobRow): void {
+    const d = job.delivery;
+    if (this.moveTimers.has(job.id) || d.channelMessageId || !d.interactionToken || !d.tokenExpiresAt) return;
+    const margin = this.o.tokenMarginMs ?? 60_000;
+    const timer = setTimeout(() => {
+      this.moveTimers.delete(job.id);
+      const current = this.o.service.ledger.get(job.id);
+      const state = this.live.get(job.id);
+      if (!current || current.state === 'finished' || current.state === 'delivered' || !state) return;
+      void this.o.outbox
+        .push(job.id, 'final', () => this.moveToChannel(current, liveView(current, state)))
+        .catch((err: unknown) => this.o.log.warn('could not move the job to a channel message', { jobId: job.id, error: err }));
+    }, Math.max(0, d.tokenExpiresAt - margin - Date.now()));
+    timer.unref();
+    this.moveTimers.set(job.id, timer);
+  }
+}
+
+function body(payload: MessagePayload, job?: JobRow) {
+  return {
+    body: {
+      content: payload.content,
+      embeds: payload.embeds,
+      components: payload.components,
+      attachments: payload.files.map((f, i) => ({ id: i, filename: f.name })),
+      allowed_mentions: { parse: [], users: job ? [job.userId] : [] },
+    },
+    files: payload.files.map((f) => ({ name: f.name, data: f.data, contentType: f.contentType })),
+  };
+}
+
+function isCode(err: unknown, code: number): boolean {
+  return err instanceof DiscordAPIError && err.code === code;
+}
+
+function isStatus(err: unknown, status: number): boolean {
+  return (err as { status?: number }).status === status;
+}

@@ -1,0 +1,169 @@
+// What a job's message looks like at each moment of its life. Pure: state in, message out.
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import type { FinalResult } from '../jobs/service.ts';
+import type { JobRow } from '../jobs/ledger.ts';
+import { formatDuration, progressBar, truncate } from '../text/format.ts';
+
+export interface LiveState {
+  phase: 'queued' | 'running';
+  position?: number;
+  total?: number;
+  node?: string;
+  value?: number;
+  max?: number;
+  preview?: { image: Buffer; mime: string };
+  notice?: string;
+  startedAt?: number;
+}
+
+export interface FileToSend {
+  name: string;
+  data: Buffer;
+  contentType?: string;
+}
+
+export interface MessagePayload {
+  content: string;
+  embeds: APIEmbed[];
+  components: APIActionRowComponent<APIButtonComponent>[];
+  files: FileToSend[];
+}
+
+const COLOR = { running: 0x5865f2, success: 0x57f287, error: 0xed4245, cancelled: 0x99aab5 } as const;
+
+export function customId(action: 'cancel' | 'reroll' | 'retry' | 'use', jobId: string, extra?: string): string {
+  return extra === undefined ? `${action}:${jobId}` : `${action}:${jobId}:${extra}`;
+}
+
+export function parseCustomId(id: string): { action: string; jobId: string; extra: string | undefined } | undefined {
+  const [action, jobId, extra] = id.split(':');
+  return action && jobId ? { action, jobId, extra } : undefined;
+}
+
+function button(label: string, id: string, style: ButtonStyle, emoji?: string): APIButtonComponent {
+  return { type: ComponentType.Button, style, label, custom_id: id, ...(emoji ? { emoji: { name: emoji } } : {}) } as APIButtonComponent;
+}
+
+function row(...buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent> {
+  return { type: ComponentType.ActionRow, components: buttons };
+}
+
+export function describeJob(job: JobRow): string {
+  const prompt = typeof job.params['prompt'] === 'string' ? job.params['prompt'] : undefined;
+  return prompt ? truncate(prompt.replace(/\s+/g, ' '), 200) : job.workflow;
+}
+
+/** While the job waits or runs. */
+export function liveView(job: JobRow, state: LiveState, now = Date.now()): MessagePayload {
+  const lines: string[] = [];
+  if (state.notice) lines.push(`ℹ️ ${state.notice}`);
+  if (state.phase === 'queued') {
+    lines.push(
+      state.position !== undefined
+        ? `⏳ **Queued — position ${state.position}**${state.total ? ` of ${state.total}` : ''}`
+        : '⏳ **Queued**',
+    );
+  } else {
+    const elapsed = formatDuration(now - (state.startedAt ?? job.createdAt));
+    const step =
+      state.value !== undefined && state.max !== undefined
+        ? `\`${progressBar(state.value, state.max)}\` step ${state.value}/${state.max}`
+        : '';
+    lines.push(`🎨 **Running**${state.node ? ` — ${state.node}` : ''} · ${elapsed}`);
+    if (step) lines.push(step);
+  }
+  lines.push(`> ${describeJob(job)}`);
+  const files: FileToSend[] = [];
+  const embeds: APIEmbed[] = [];
+  if (state.preview) {
+    const name = state.preview.mime === 'image/png' ? 'preview.png' : 'preview.jpg';
+    files.push({ name, data: state.preview.image, contentType: state.preview.mime });
+    embeds.push({ color: COLOR.running, image: { url: `attachment://${name}` }, footer: { text: 'Live preview' } });
+  }
+  return {
+    content: lines.join('\n'),
+    embeds,
+    files,
+    components: [row(button('Cancel', customId('cancel', job.id), ButtonStyle.Danger, '✖️'))],
+  };
+}
+
+export interface FinalImages {
+  files: FileToSend[];
+  /** e.g. "re-encoded as JPEG to fit the 10 MB upload limit" */
+  note?: string;
+  /** Images that did not fit in this message (sent as follow-ups). */
+  overflow: FileToSend[][];
+  missing: number;
+}
+
+/** The end of the job: images with their parameters, or why there are none. */
+export function finalView(job: JobRow, result: FinalResult, images?: FinalImages): MessagePayload {
+  const mention = `<@${job.userId}>`;
+  switch (result.kind) {
+    case 'success': {
+      const files = images?.files ?? [];
+      const embed: APIEmbed = {
+        color: COLOR.success,
+        title: truncate(job.workflow, 256),
+        description: truncate(describeJob(job), 4000),
+        fields: paramFields(job, result),
+        footer: { text: `${result.cached ? 'cached · ' : ''}job ${job.id}` },
+      };
+      if (files[0]) embed.image = { url: `attachment://${files[0].name}` };
+      const notes = [
+        images?.note,
+        images && images.missing > 0 ? `${images.missing} image(s) could not be fetched from ComfyUI.` : undefined,
+        files.length === 0 && !images?.missing ? 'The workflow produced no images.' : undefined,
+      ].filter(Boolean);
+      return {
+        content: [`✅ ${mention} done in ${formatDuration(result.durationMs)}`, ...notes.map((n) => `ℹ️ ${n}`)].join('\n'),
+        embeds: [embed],
+        files,
+        components: [
+          row(
+            button('Re-roll', customId('reroll', job.id), ButtonStyle.Primary, '🎲'),
+            ...(files.length > 0 ? [button('Use as input', customId('use', job.id, '0'), ButtonStyle.Secondary, '🖼️')] : []),
+          ),
+        ],
+      };
+    }
+    case 'error':
+      return {
+        content: `❌ ${mention} the job failed${result.nodeType ? ` in ${result.nodeType}${result.nodeId ? ` (#${result.nodeId})` : ''}` : ''}: ${truncate(result.message, 1500)}`,
+        embeds: [],
+        files: [],
+        components: [row(button('Try again', customId('retry', job.id), ButtonStyle.Secondary, '🔁'))],
+      };
+    case 'cancelled':
+      return {
+        content: result.by ? `🛑 Cancelled by <@${result.by}>.` : '🛑 Cancelled.',
+        embeds: [],
+        files: [],
+        components: [],
+      };
+    case 'lost':
+      return {
+        content: `⚠️ ${mention} your job was lost: ${result.reason}. Press **Retry** to run it again with the same settings.`,
+        embeds: [],
+        files: [],
+        components: [row(button('Retry', customId('retry', job.id), ButtonStyle.Primary, '🔁'))],
+      };
+  }
+}
+
+function paramFields(job: JobRow, result: Extract<FinalResult, { kind: 'success' }>): NonNullable<APIEmbed['fields']> {
+  const fields: NonNullable<APIEmbed['fields']> = [];
+  const seed = job.params['seed'] ?? Object.values(result.seeds)[0];
+  if (seed !== undefined) fields.push({ name: 'Seed', value: String(seed), inline: true });
+  for (const key of ['steps', 'cfg', 'checkpoint', 'sampler', 'denoise', 'width', 'height', 'lora']) {
+    const v = job.params[key];
+    if (v !== undefined && v !== null && v !== '') fields.push({ name: capitalise(key), value: truncate(String(v), 1024), inline: true });
+  }
+  fields.push({ name: 'Time', value: formatDuration(result.durationMs), inline: true });
+  return fields.slice(0, 25);
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

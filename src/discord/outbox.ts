@@ -1,0 +1,133 @@
+// Every job message edit goes through here: coalesced per message (only the
+// newest state is sent), at most one edit per message per interval, and a
+// bot-wide request budget in which final results go before progress.
+
+export type Priority = 'final' | 'progress';
+
+interface Slot {
+  key: string;
+  priority: Priority;
+  send: () => Promise<void>;
+  /** Earliest time this message may be edited again. */
+  notBefore: number;
+  resolvers: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
+}
+
+export interface OutboxOptions {
+  /** Minimum time between two edits of the same message. */
+  perMessageIntervalMs: number;
+  /** Bot-wide budget; Discord allows about 50 requests a second per bot. */
+  requestsPerSecond: number;
+  now?: () => number;
+}
+
+export class Outbox {
+  private readonly waiting = new Map<string, Slot>();
+  private readonly lastSent = new Map<string, number>();
+  private readonly sentAt: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = new Set<string>();
+  private closed = false;
+  private readonly now: () => number;
+  requestsSent = 0;
+
+  constructor(private readonly options: OutboxOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Queues `send` as the next state of message `key`, replacing any state not
+   * yet sent. Resolves when this state (or a newer one) has been sent.
+   * A `final` send is never replaced by a progress one.
+   */
+  push(key: string, priority: Priority, send: () => Promise<void>): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const existing = this.waiting.get(key);
+      if (existing?.priority === 'final' && priority === 'progress') {
+        resolve();
+        return;
+      }
+      const notBefore =
+        priority === 'final' ? 0 : (this.lastSent.get(key) ?? -Infinity) + this.options.perMessageIntervalMs;
+      const slot: Slot = {
+        key,
+        priority,
+        send,
+        notBefore,
+        resolvers: [...(existing?.resolvers ?? []), { resolve, reject }],
+      };
+      this.waiting.set(key, slot);
+      this.pump();
+    });
+  }
+
+  /** Forgets a message (it was deleted or the job is over): pending states are dropped. */
+  drop(key: string): void {
+    const slot = this.waiting.get(key);
+    this.waiting.delete(key);
+    this.lastSent.delete(key);
+    slot?.resolvers.forEach((r) => r.resolve());
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const slot of this.waiting.values()) slot.resolvers.forEach((r) => r.resolve());
+    this.waiting.clear();
+  }
+
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  private pump(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed) return;
+    const now = this.now();
+    while (this.sentAt.length && this.sentAt[0]! <= now - 1000) this.sentAt.shift();
+    let budget = this.options.requestsPerSecond - this.sentAt.length;
+    let nextWake = Infinity;
+    if (budget > 0) {
+      const ready = [...this.waiting.values()]
+        .filter((s) => !this.inFlight.has(s.key))
+        .sort((a, b) => rank(a) - rank(b) || a.notBefore - b.notBefore);
+      for (const slot of ready) {
+        if (budget <= 0) break;
+        if (slot.notBefore > now) {
+          nextWake = Math.min(nextWake, slot.notBefore);
+          continue;
+        }
+        budget--;
+        this.dispatch(slot, now);
+      }
+    }
+    if (budget <= 0 && this.sentAt.length) nextWake = Math.min(nextWake, this.sentAt[0]! + 1000);
+    if (nextWake !== Infinity && this.waiting.size > 0) {
+      this.timer = setTimeout(() => this.pump(), Math.max(1, nextWake - this.now()));
+    }
+  }
+
+  private dispatch(slot: Slot, now: number): void {
+    this.waiting.delete(slot.key);
+    this.inFlight.add(slot.key);
+    this.sentAt.push(now);
+    this.lastSent.set(slot.key, now);
+    this.requestsSent++;
+    slot
+      .send()
+      .then(
+        () => slot.resolvers.forEach((r) => r.resolve()),
+        (err: unknown) => slot.resolvers.forEach((r) => r.reject(err)),
+      )
+      .finally(() => {
+        this.inFlight.delete(slot.key);
+        this.pump();
+      });
+  }
+}
+
+function rank(slot: Slot): number {
+  return slot.priority === 'final' ? 0 : 1;
+}
