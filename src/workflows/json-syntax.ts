@@ -90,9 +90,9 @@ class Scanner {
         return;
       }
       if (c !== ',') throw new Stop(this.pos, `expected ',' or '}' after a property value but found ${this.found()}`);
-      this.pos++;
+      const comma = this.pos++;
       this.skipSpace();
-      if (this.text[this.pos] === '}') throw new Stop(this.pos, "trailing comma before '}' (JSON allows none)");
+      if (this.text[this.pos] === '}') throw new Stop(comma, "trailing comma before '}' (JSON allows none)");
     }
   }
 
@@ -112,9 +112,9 @@ class Scanner {
         return;
       }
       if (c !== ',') throw new Stop(this.pos, `expected ',' or ']' after an array element but found ${this.found()}`);
-      this.pos++;
+      const comma = this.pos++;
       this.skipSpace();
-      if (this.text[this.pos] === ']') throw new Stop(this.pos, "trailing comma before ']' (JSON allows none)");
+      if (this.text[this.pos] === ']') throw new Stop(comma, "trailing comma before ']' (JSON allows none)");
     }
   }
 

@@ -419,7 +419,7 @@ export class FakeDiscord {
     return id ? this.world.messages.byId.get(id) : undefined;
   }
 
-  /** Resolves with the first stored message (as created, or after any edit) that satisfies `predicate`. */
+  /** Resolves with the first stored message (as created, after an edit or a reaction change) that satisfies `predicate`. */
   waitForMessage(predicate: (message: StoredMessage) => boolean, timeoutMs = this.waitTimeoutMs): Promise<StoredMessage> {
     return this.world.messages.waitFor(predicate, timeoutMs);
   }

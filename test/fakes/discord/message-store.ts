@@ -85,6 +85,11 @@ export class MessageStore {
     return message;
   }
 
+  /** Wakes waiters after a change that is not a new version (reactions). */
+  touched(message: StoredMessage): void {
+    this.waiters.notify(message);
+  }
+
   delete(id: string): StoredMessage | undefined {
     const message = this.byId.get(id);
     if (!message) return undefined;

@@ -19,6 +19,7 @@ export async function addReaction(world: DiscordWorld, message: StoredMessage, u
   // Reacting twice with the same emoji is a no-op on Discord: no second event either.
   if (reaction.userIds.includes(user.id)) return 0;
   reaction.userIds.push(user.id);
+  world.messages.touched(message);
   const guild = message.guild_id ? world.guilds.get(message.guild_id) : undefined;
   return world.dispatch(
     'MESSAGE_REACTION_ADD',
@@ -42,6 +43,7 @@ export async function removeReaction(world: DiscordWorld, message: StoredMessage
   if (!reaction?.userIds.includes(userId)) return 0;
   reaction.userIds = reaction.userIds.filter((id) => id !== userId);
   if (reaction.userIds.length === 0) message.reactions = message.reactions.filter((r) => r !== reaction);
+  world.messages.touched(message);
   return world.dispatch(
     'MESSAGE_REACTION_REMOVE',
     {
@@ -61,9 +63,11 @@ export async function clearReactions(world: DiscordWorld, message: StoredMessage
   const where = { channel_id: message.channel_id, message_id: message.id, ...(message.guild_id ? { guild_id: message.guild_id } : {}) };
   if (emoji) {
     message.reactions = message.reactions.filter((r) => emojiKey(r.emoji) !== emojiKey(emoji));
+    world.messages.touched(message);
     await world.dispatch('MESSAGE_REACTION_REMOVE_EMOJI', { ...where, emoji }, { guildId: message.guild_id ?? null });
   } else {
     message.reactions = [];
+    world.messages.touched(message);
     await world.dispatch('MESSAGE_REACTION_REMOVE_ALL', where, { guildId: message.guild_id ?? null });
   }
 }

@@ -34,9 +34,15 @@ export function registerInteractionCallbackRoute(router: RestRouter, world: Disc
       return errors.invalidFormBody(`type: callback ${body.type} is not valid for interaction type ${record.type}`);
     }
 
+    // Recorded before the side effects so that waiters woken by them already see it,
+    // and so a concurrent second callback is refused as on Discord.
+    const callback = { type: body.type, ...(body.data !== undefined ? { data: body.data } : {}), at: Date.now() };
+    record.callbacks.push(callback);
     const outcome = await respond(world, record, body.type, (body.data ?? {}) as MessageWrite, req.body);
-    if ('status' in outcome) return outcome;
-    record.callbacks.push({ type: body.type, ...(body.data !== undefined ? { data: body.data } : {}), at: Date.now() });
+    if ('status' in outcome) {
+      record.callbacks = record.callbacks.filter((c) => c !== callback);
+      return outcome;
+    }
     if (body.type === InteractionResponseType.ApplicationCommandAutocompleteResult) {
       record.autocomplete?.resolve(((body.data?.['choices'] ?? []) as AutocompleteChoices));
     }

@@ -1,0 +1,204 @@
+// Puts the bot together: ledger, ComfyUI servers, jobs, Discord. `npm start`
+// runs it; end-to-end tests run it in-process against the fakes.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Events, Routes, type Client, type ClientOptions } from 'discord.js';
+import type { ObjectInfo } from './comfy/schemas.ts';
+import { secretsOf, type Config } from './config.ts';
+import { createDiscordClient } from './discord/client.ts';
+import { loadCommands } from './discord/commands.ts';
+import type { BotContext } from './discord/context.ts';
+import { wireEvents } from './discord/bot.ts';
+import { JobMessenger } from './discord/job-messages.ts';
+import { Outbox } from './discord/outbox.ts';
+import { uploadLimitForTier } from './discord/results.ts';
+import { BackendPool } from './jobs/backends.ts';
+import { Ledger } from './jobs/ledger.ts';
+import { JobService } from './jobs/service.ts';
+import { createLogger, type Logger } from './log.ts';
+import { ChoiceCatalog } from './workflows/choices.ts';
+import { formatProblem } from './workflows/problems.ts';
+import { loadWorkflows, type LoadedWorkflow } from './workflows/registry.ts';
+import { validateAgainstObjectInfo } from './workflows/validate.ts';
+
+export interface BotOptions {
+  log?: Logger;
+  /** Extra discord.js options (tests: fast REST timeouts). */
+  discord?: Partial<ClientOptions>;
+  /** Timings for tests. */
+  healthIntervalMs?: number;
+  tokenMarginMs?: number;
+}
+
+export interface RunningBot {
+  client: Client;
+  context: BotContext;
+  ledger: Ledger;
+  pool: BackendPool;
+  service: JobService;
+  outbox: Outbox;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
+  const log = options.log ?? createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  const dataDir = resolve(config.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const client = createDiscordClient({ apiUrl: config.DISCORD_API_URL, extra: options.discord });
+  const shard = client.shard?.ids[0] ?? 0;
+
+  const workflows = await loadWorkflowsLogged(config.WORKFLOWS_DIR, log);
+  const ledger = new Ledger(join(dataDir, 'jobs.sqlite'));
+  const pool = new BackendPool({
+    urls: config.COMFYUI_URL,
+    headers: config.COMFYUI_HEADERS,
+    timeoutMs: config.COMFYUI_TIMEOUT_MS,
+    // One socket per client id on each server: every shard has its own, the same after a restart.
+    clientId: `${persistentId(dataDir)}-shard${shard}`,
+    healthIntervalMs: options.healthIntervalMs,
+    log,
+  });
+  await pool.start();
+  await checkWorkflowsAgainstServer(workflows, pool, log);
+
+  const service = new JobService({
+    ledger,
+    pool,
+    workflows,
+    dataDir,
+    limits: { maxConcurrent: config.USER_MAX_CONCURRENT, perMinute: config.USER_JOBS_PER_MINUTE },
+    log,
+    shard,
+  });
+  const outbox = new Outbox({ perMessageIntervalMs: config.EDIT_INTERVAL_MS, requestsPerSecond: config.DISCORD_REQUESTS_PER_SECOND });
+  const messenger = new JobMessenger({
+    rest: client.rest,
+    service,
+    pool,
+    outbox,
+    log,
+    uploadLimit: (guildId) => uploadLimitForTier(guildId ? (client.guilds.cache.get(guildId)?.premiumTier ?? 0) : 0),
+    tokenMarginMs: options.tokenMarginMs,
+  });
+
+  const catalogs = new Map<string, ChoiceCatalog>();
+  const catalogFor = () => {
+    const backend = pool.backends.find((b) => b.healthy) ?? pool.backends[0]!;
+    let c = catalogs.get(backend.url);
+    if (!c) catalogs.set(backend.url, (c = new ChoiceCatalog(backend.client.http)));
+    return c;
+  };
+  let objectInfoCache: { at: number; value: Promise<ObjectInfo> } | undefined;
+  const context: BotContext = {
+    config,
+    client,
+    service,
+    pool,
+    workflows,
+    messenger,
+    catalog: catalogFor,
+    objectInfo: () => {
+      if (!objectInfoCache || Date.now() - objectInfoCache.at > 60_000) {
+        const backend = pool.backends.find((b) => b.healthy) ?? pool.backends[0]!;
+        objectInfoCache = { at: Date.now(), value: backend.client.http.objectInfo() };
+        objectInfoCache.value.catch(() => (objectInfoCache = undefined));
+      }
+      return objectInfoCache.value;
+    },
+    attachments: { allowedHosts: config.ATTACHMENT_HOSTS, maxBytes: config.MAX_ATTACHMENT_MB * 1024 * 1024 },
+    log,
+    shard,
+  };
+  const commands = await loadCommands();
+  wireEvents(client, commands, context);
+
+  const ready = new Promise<void>((resolveReady, rejectReady) => {
+    client.once(Events.ClientReady, async (c) => {
+      try {
+        const applicationId = config.DISCORD_APPLICATION_ID ?? c.application.id;
+        if (config.REGISTER_COMMANDS && shard === 0) {
+          await registerCommands(c, applicationId, config.DISCORD_GUILD_ID, [...commands.values()].map((cmd) => cmd.definition(context)));
+          log.info('slash commands registered', { count: commands.size, guild: config.DISCORD_GUILD_ID ?? 'global' });
+        }
+        const resumed = await service.resume();
+        log.info('bot ready', { user: c.user.tag, shard, resumed });
+        resolveReady();
+      } catch (err) {
+        log.error('start-up failed', { error: err });
+        rejectReady(err);
+      }
+    });
+  });
+  ready.catch(() => {});
+  await client.login(config.DISCORD_TOKEN);
+
+  let stopped = false;
+  return {
+    client,
+    context,
+    ledger,
+    pool,
+    service,
+    outbox,
+    ready,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      messenger.close();
+      outbox.close();
+      await client.destroy();
+      pool.stop();
+      ledger.close();
+      log.info('bot stopped');
+    },
+  };
+}
+
+export async function registerCommands(
+  client: Client,
+  applicationId: string,
+  guildId: string | undefined,
+  body: unknown[],
+): Promise<void> {
+  const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
+  await client.rest.put(route, { body });
+}
+
+async function loadWorkflowsLogged(dir: string, log: Logger): Promise<Map<string, LoadedWorkflow>> {
+  const { workflows, problems } = await loadWorkflows(dir);
+  for (const p of problems) log.warn('workflow skipped', { problem: formatProblem(p) });
+  log.info('workflows loaded', { names: workflows.map((w) => w.name) });
+  return new Map(workflows.map((w) => [w.name, w]));
+}
+
+/** A workflow whose nodes or inputs the server does not have is skipped, with the reason logged. */
+async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow>, pool: BackendPool, log: Logger): Promise<void> {
+  const backend = pool.backends.find((b) => b.healthy);
+  if (!backend) {
+    log.warn('no ComfyUI server reachable at start; workflows are checked against a server later');
+    return;
+  }
+  const info = await backend.client.http.objectInfo().catch(() => undefined);
+  if (!info) return;
+  for (const [name, w] of workflows) {
+    const problems = validateAgainstObjectInfo(w.manifest, w.workflow, info, w);
+    if (problems.length === 0) continue;
+    for (const p of problems) log.warn('workflow does not fit the ComfyUI server', { workflow: name, problem: formatProblem(p) });
+  }
+}
+
+/** A random id kept in DATA_DIR, so a restarted bot reconnects under the same ComfyUI client id. */
+function persistentId(dataDir: string): string {
+  const file = join(dataDir, 'client-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9-]{8,64}$/.test(id)) return id;
+  } catch {
+    // first start
+  }
+  const id = `discord-bot-${randomUUID().slice(0, 8)}`;
+  writeFileSync(file, id);
+  return id;
+}

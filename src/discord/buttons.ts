@@ -1,0 +1,99 @@
+// The buttons on job messages: Cancel, Re-roll, Retry, Use as input. Each is
+// rebuilt from the ledger, so buttons keep working after a restart.
+import {
+  ActionRowBuilder,
+  MessageFlags,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type ButtonInteraction,
+  type ModalSubmitInteraction,
+} from 'discord.js';
+import type { BotContext } from './context.ts';
+import { parseCustomId } from './job-view.ts';
+import { canCancel } from './permissions.ts';
+import { startJob } from './start-job.ts';
+import { UserError } from '../jobs/user-error.ts';
+
+export async function handleButton(interaction: ButtonInteraction, ctx: BotContext): Promise<void> {
+  const parsed = parseCustomId(interaction.customId);
+  const job = parsed && ctx.service.ledger.get(parsed.jobId);
+  if (!parsed || !job) {
+    await interaction.reply({ content: '⚠️ This job is no longer known to the bot.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  switch (parsed.action) {
+    case 'cancel': {
+      if (!canCancel(job.userId, interaction.user.id, interaction.memberPermissions)) {
+        await interaction.reply({ content: '⚠️ Only the person who started this job, or a moderator, can cancel it.', flags: MessageFlags.Ephemeral });
+        return;
+      }
+      // The job's message itself changes to "Cancelled by …" when ComfyUI confirms.
+      await interaction.deferUpdate();
+      const outcome = await ctx.service.cancel(job.id, interaction.user.id);
+      if (outcome !== 'cancelled') {
+        await interaction.followUp({ content: 'That job had already finished.', flags: MessageFlags.Ephemeral });
+      }
+      return;
+    }
+    case 'reroll':
+    case 'retry':
+      await startJob(interaction, ctx, { workflow: job.workflow, values: {} }, (delivery) =>
+        ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, parsed.action === 'reroll'),
+      );
+      return;
+    case 'use': {
+      const target = imageWorkflow(ctx);
+      if (!target) {
+        await interaction.reply({ content: '⚠️ No workflow here takes an input image.', flags: MessageFlags.Ephemeral });
+        return;
+      }
+      const prompt = typeof job.params['prompt'] === 'string' ? job.params['prompt'] : '';
+      const modal = new ModalBuilder()
+        .setCustomId(`usemodal:${job.id}:${parsed.extra ?? '0'}`)
+        .setTitle(`${target.name} from this image`)
+        .addComponents(
+          new ActionRowBuilder<TextInputBuilder>().addComponents(
+            new TextInputBuilder().setCustomId('prompt').setLabel('Prompt').setStyle(TextInputStyle.Paragraph).setValue(prompt.slice(0, 4000)).setRequired(true),
+          ),
+        );
+      await interaction.showModal(modal);
+      return;
+    }
+    default:
+      await interaction.reply({ content: '⚠️ Unknown button.', flags: MessageFlags.Ephemeral });
+  }
+}
+
+/** "Use as input": the chosen output image becomes the image of an image workflow (img2img by default). */
+export async function handleUseModal(interaction: ModalSubmitInteraction, ctx: BotContext): Promise<void> {
+  const [, jobId, index] = interaction.customId.split(':');
+  const job = jobId ? ctx.service.ledger.get(jobId) : undefined;
+  const target = imageWorkflow(ctx);
+  await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {} }, async (delivery) => {
+    const result = job?.result as { kind?: string; images?: Array<{ filename: string; subfolder: string; type: 'output' | 'input' | 'temp' }>; server?: string } | null;
+    const image = result?.kind === 'success' ? result.images?.[Number(index ?? 0)] : undefined;
+    const backend = result?.server ? ctx.pool.byUrl(result.server) : undefined;
+    if (!job || !target || !image || !backend) throw new UserError('That image is no longer available; run the job again first.');
+    const file = await backend.client.http.view(image);
+    const imageOption = target.manifest.options.find((o) => o.type === 'image');
+    const prompt = interaction.fields.getTextInputValue('prompt');
+    const values: Record<string, unknown> = {};
+    if (target.manifest.options.some((o) => o.name === 'prompt')) values['prompt'] = prompt;
+    return ctx.service.submit({
+      userId: interaction.user.id,
+      workflow: target.name,
+      values,
+      attachments: { [imageOption!.name]: { bytes: file.bytes, filename: image.filename } },
+      delivery,
+      shard: ctx.shard,
+    });
+  });
+}
+
+function imageWorkflow(ctx: BotContext) {
+  const all = [...ctx.workflows.values()];
+  const takesImage = (w: (typeof all)[number]) =>
+    w.manifest.options.some((o) => o.type === 'image') && !w.manifest.options.some((o) => o.type === 'mask' && o.required);
+  return ctx.workflows.get('img2img') ?? all.find(takesImage);
+}

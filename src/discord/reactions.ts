@@ -1,0 +1,37 @@
+// ❌ on a job's message cancels it — if the one reacting may.
+import { PermissionFlagsBits, type GuildMember, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
+import type { BotContext } from './context.ts';
+import { canCancel } from './permissions.ts';
+
+export const CANCEL_EMOJI = '❌';
+
+export async function handleReaction(
+  reaction: MessageReaction | PartialMessageReaction,
+  user: User | PartialUser,
+  ctx: BotContext,
+): Promise<void> {
+  if (user.id === ctx.client.user?.id || reaction.emoji.name !== CANCEL_EMOJI) return;
+  const job = ctx.service.ledger.byMessageId(reaction.message.id);
+  if (!job) return;
+  const log = ctx.log.child({ jobId: job.id, userId: user.id });
+  const guild = reaction.message.guild ?? (reaction.message.guildId ? ctx.client.guilds.cache.get(reaction.message.guildId) : null);
+  const member = guild ? await guild.members.fetch(user.id).catch(() => null) : null;
+  const permissions = member ? safePermissionsIn(member, reaction.message.channelId) : null;
+  if (!canCancel(job.userId, user.id, permissions)) {
+    log.info('ignored a cancel reaction from someone else');
+    const me = guild?.members.me;
+    if (me?.permissions.has(PermissionFlagsBits.ManageMessages)) await reaction.users.remove(user.id).catch(() => {});
+    return;
+  }
+  const outcome = await ctx.service.cancel(job.id, user.id);
+  log.info('cancel by reaction', { outcome });
+}
+
+/** Channel-level permissions (overwrites included), or the member's guild permissions if the channel is not cached. */
+function safePermissionsIn(member: GuildMember, channelId: string) {
+  try {
+    return member.permissionsIn(channelId);
+  } catch {
+    return member.permissions;
+  }
+}
