@@ -1,0 +1,73 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Ledger, type NewJob } from '../../src/jobs/ledger.ts';
+import { checkLimits } from '../../src/jobs/limits.ts';
+import { UserError } from '../../src/jobs/user-error.ts';
+
+function newJob(id: string, userId = 'u1'): NewJob {
+  return {
+    id,
+    promptId: `p-${id}`,
+    server: 'http://127.0.0.1:8188',
+    shard: 0,
+    userId,
+    workflow: 'txt2img',
+    params: { prompt: 'a "quoted" \\ prompt\nwith lines' },
+    inputs: {},
+    seeds: { '3.seed': 42 },
+    delivery: {
+      guildId: 'g',
+      channelId: 'c',
+      messageId: `m-${id}`,
+      applicationId: 'app',
+      interactionToken: 'tok',
+      tokenExpiresAt: 1,
+      channelMessageId: null,
+    },
+  };
+}
+
+describe('Ledger', () => {
+  it('keeps jobs across a reopen, with their parameters intact', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'jobs.sqlite');
+    const a = new Ledger(file);
+    a.insert(newJob('j1'));
+    a.update('j1', { state: 'running', startedAt: 5 });
+    a.close();
+    const b = new Ledger(file);
+    const row = b.get('j1');
+    expect(row?.state).toBe('running');
+    expect(row?.params['prompt']).toBe('a "quoted" \\ prompt\nwith lines');
+    expect(row?.seeds).toEqual({ '3.seed': 42 });
+    expect(b.schemaVersion).toBe(1);
+    expect(b.unfinished().map((r) => r.id)).toEqual(['j1']);
+    b.update('j1', { state: 'delivered' });
+    expect(b.unfinished()).toEqual([]);
+    b.close();
+  });
+
+  it('finds a job by its prompt id and by either of its messages', () => {
+    const l = new Ledger(':memory:');
+    l.insert(newJob('j1'));
+    expect(l.byPromptId('p-j1')?.id).toBe('j1');
+    expect(l.byMessageId('m-j1')?.id).toBe('j1');
+    l.update('j1', { delivery: { ...l.get('j1')!.delivery, channelMessageId: 'moved' } });
+    expect(l.byMessageId('moved')?.id).toBe('j1');
+    l.close();
+  });
+
+  it('limits how many jobs a user has at once and per minute', () => {
+    const l = new Ledger(':memory:');
+    l.insert(newJob('a'));
+    l.insert(newJob('b'));
+    expect(() => checkLimits(l, 'u1', { maxConcurrent: 2, perMinute: 10 })).toThrow(/already have 2 job/);
+    expect(() => checkLimits(l, 'u2', { maxConcurrent: 2, perMinute: 10 })).not.toThrow();
+    l.update('a', { state: 'delivered' });
+    l.update('b', { state: 'delivered' });
+    expect(() => checkLimits(l, 'u1', { maxConcurrent: 2, perMinute: 2 })).toThrow(UserError);
+    expect(() => checkLimits(l, 'u1', { maxConcurrent: 2, perMinute: 2 }, Date.now() + 61_000)).not.toThrow();
+    l.close();
+  });
+});

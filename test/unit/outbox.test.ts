@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { Outbox } from '../../src/discord/outbox.ts';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('Outbox', () => {
+  it('sends only the newest state of a message that changed while an edit was in flight', async () => {
+    const outbox = new Outbox({ perMessageIntervalMs: 0, requestsPerSecond: 50 });
+    const sent: string[] = [];
+    const gate = deferred();
+    const first = outbox.push('m', 'progress', async () => {
+      sent.push('1');
+      await gate.promise;
+    });
+    const second = outbox.push('m', 'progress', async () => void sent.push('2'));
+    const third = outbox.push('m', 'progress', async () => void sent.push('3'));
+    gate.resolve();
+    await Promise.all([first, second, third]);
+    expect(sent).toEqual(['1', '3']);
+    outbox.close();
+  });
+
+  it('never lets a progress state replace a final one', async () => {
+    const outbox = new Outbox({ perMessageIntervalMs: 0, requestsPerSecond: 50 });
+    const sent: string[] = [];
+    const gate = deferred();
+    const busy = outbox.push('m', 'progress', () => gate.promise);
+    const final = outbox.push('m', 'final', async () => void sent.push('final'));
+    const late = outbox.push('m', 'progress', async () => void sent.push('late progress'));
+    gate.resolve();
+    await Promise.all([busy, final, late]);
+    expect(sent).toEqual(['final']);
+    outbox.close();
+  });
+
+  it('keeps the bot-wide budget and sends final results before progress', async () => {
+    let now = 0;
+    const outbox = new Outbox({ perMessageIntervalMs: 0, requestsPerSecond: 2, now: () => now });
+    const order: string[] = [];
+    const all = [
+      outbox.push('a', 'progress', async () => void order.push('a-progress')),
+      outbox.push('b', 'progress', async () => void order.push('b-progress')),
+    ];
+    await Promise.all(all);
+    // The budget of 2 per second is used up: the next sends wait for the window to move.
+    const later = [
+      outbox.push('c', 'progress', async () => void order.push('c-progress')),
+      outbox.push('d', 'final', async () => void order.push('d-final')),
+    ];
+    expect(order).toEqual(['a-progress', 'b-progress']);
+    now = 1001;
+    await Promise.all(later);
+    expect(order.slice(2)).toEqual(['d-final', 'c-progress']);
+    outbox.close();
+  });
+
+  it('edits one message at most once per interval', async () => {
+    let now = 0;
+    const outbox = new Outbox({ perMessageIntervalMs: 1500, requestsPerSecond: 50, now: () => now });
+    const sent: number[] = [];
+    await outbox.push('m', 'progress', async () => void sent.push(now));
+    const next = outbox.push('m', 'progress', async () => void sent.push(now));
+    expect(sent).toEqual([0]);
+    now = 1500;
+    await next;
+    expect(sent).toEqual([0, 1500]);
+    outbox.close();
+  });
+});
