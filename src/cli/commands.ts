@@ -7,6 +7,9 @@ import type { ComfyHttp } from '../comfy/http.ts';
 import type { ImageType } from '../comfy/schemas.ts';
 import { loadWorkflowFile } from '../workflows/load.ts';
 import { parseSetArgument, randomiseSeeds, setInput } from '../workflows/edit.ts';
+import { formatProblem } from '../workflows/problems.ts';
+import { loadWorkflows } from '../workflows/registry.ts';
+import { validateAgainstObjectInfo } from '../workflows/validate.ts';
 import { intOption, parseCommandArgs, UsageError } from './args.ts';
 import * as render from './render.ts';
 import { followJob, watchServer } from './watch.ts';
@@ -306,6 +309,36 @@ export const commands: Record<string, CliCommand> = {
     async run(ctx) {
       const client = ctx.newClient();
       await watchServer(ctx, client);
+    },
+  },
+
+  workflows: {
+    usage: 'workflows validate [--dir DIR] [--offline]',
+    summary: 'check every workflow manifest against its workflow and the server',
+    async run(ctx, argv) {
+      const { values, positionals } = parseCommandArgs(argv, { dir: { type: 'string' }, offline: { type: 'boolean' } });
+      if (positionals[0] !== 'validate') throw new UsageError('the workflows command has one subcommand: workflows validate');
+      const dir = values.dir ?? process.env['WORKFLOWS_DIR'] ?? './workflows';
+      const { workflows, problems } = await loadWorkflows(dir);
+      let serverNote = 'not checked against a server (--offline)';
+      if (!values.offline) {
+        const info = await ctx.http.objectInfo().catch((err: Error) => {
+          serverNote = `not checked against a server: ${err.message}`;
+          return undefined;
+        });
+        if (info) {
+          serverNote = `checked against ${ctx.http.baseUrl}`;
+          for (const w of workflows) problems.push(...validateAgainstObjectInfo(w.manifest, w.workflow, info, w));
+        }
+      }
+      const report = { workflows: workflows.map((w) => w.name), problems, server: serverNote };
+      print(ctx, report, () =>
+        [
+          `${workflows.length} workflow(s) loaded from ${dir}: ${workflows.map((w) => w.name).join(', ') || 'none'} (${serverNote})`,
+          ...(problems.length ? [`${problems.length} problem(s):`, ...problems.map((p) => `  ${formatProblem(p)}`)] : ['No problems found.']),
+        ].join('\n'),
+      );
+      return problems.length ? 1 : 0;
     },
   },
 

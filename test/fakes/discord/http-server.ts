@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cdn } from './cdn.ts';
-import { parseBody, readBody } from './http-body.ts';
+import { parseBody, readBody, type ParsedBody } from './http-body.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { toLoggedFiles, type LoggedRequest, type RequestLog } from './request-log.ts';
 import type { ResponseOverrides } from './response-overrides.ts';
@@ -81,7 +81,7 @@ async function routeApi(
     route: string;
     query: Record<string, string>;
     auth: string | undefined;
-    body: Awaited<ReturnType<typeof parseBody>>;
+    body: ParsedBody;
     segments: string[];
   },
 ): Promise<RestResponse> {

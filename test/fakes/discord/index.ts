@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationCommandOptionType, ApplicationCommandType, ComponentType, Locale } from 'discord-api-types/v10';
 import type {
   APIApplicationCommand,
+  APIApplicationCommandInteractionDataBasicOption,
   APIApplicationCommandInteractionDataOption,
+  APIApplicationCommandInteractionDataSubcommandOption,
   APIAttachment,
   APIEmbed,
   APIInteraction,
@@ -133,10 +135,10 @@ export interface ReactionOptions {
   emoji: string | APIPartialEmoji;
 }
 
-export interface SentInteraction<T extends APIInteraction = APIInteraction> {
+export interface SentInteraction {
   id: string;
   token: string;
-  interaction: T;
+  interaction: APIInteraction;
 }
 
 /**
@@ -156,7 +158,7 @@ export class FakeDiscord {
   readonly guild: FakeGuild;
   readonly channel: FakeTextChannel;
 
-  private constructor(private readonly options: FakeDiscordOptions) {
+  private constructor(options: FakeDiscordOptions) {
     this.world = new DiscordWorld(() => this.cdnBase, options.botName ?? 'FakeBot');
     this.guild = this.world.addGuild({ name: 'Fake Guild', ...options.guild });
     this.channel = this.guild.channel;
@@ -290,22 +292,22 @@ export class FakeDiscord {
   async sendSlashCommand(options: SlashCommandOptions): Promise<SentInteraction> {
     const ctx = this.invocation(options);
     const command = this.commandFor(options.name, ctx);
-    const payload = chatInputInteraction(ctx, command, options.options as never, options.attachments ?? [], {
+    const payload = chatInputInteraction(ctx, command, options.options, options.attachments ?? [], {
       attachments: (id) => this.world.cdn.attachment(id),
       users: (id) => this.world.users.get(id),
     });
-    return this.deliver(ctx, payload, options.shard);
+    return this.deliver(ctx, this.record(ctx, payload), options.shard);
   }
 
   /** `/name [group] subcommand options…` */
   sendSubcommand(options: SubcommandOptions): Promise<SentInteraction> {
-    const sub: APIApplicationCommandInteractionDataOption = {
+    const sub: APIApplicationCommandInteractionDataSubcommandOption = {
       type: ApplicationCommandOptionType.Subcommand,
       name: options.subcommand,
-      options: (options.options ?? []) as never,
+      options: (options.options ?? []) as APIApplicationCommandInteractionDataBasicOption[],
     };
     const top: APIApplicationCommandInteractionDataOption = options.group
-      ? { type: ApplicationCommandOptionType.SubcommandGroup, name: options.group, options: [sub as never] }
+      ? { type: ApplicationCommandOptionType.SubcommandGroup, name: options.group, options: [sub] }
       : sub;
     return this.sendSlashCommand({ ...options, options: [top] });
   }
@@ -314,21 +316,23 @@ export class FakeDiscord {
   async sendAutocomplete(options: AutocompleteOptions): Promise<AutocompleteChoices> {
     const ctx = this.invocation(options);
     const payload = autocompleteInteraction(ctx, this.commandFor(options.name, ctx), focusOption(options.options, options.focused));
+    const record = this.record(ctx, payload);
     const timeoutMs = options.timeoutMs ?? this.waitTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const answered = new Promise<AutocompleteChoices>((resolve, reject) => {
-      this.world.interactions.add(this.record(ctx, payload));
-      this.world.interactions.withId(ctx.id)!.autocomplete = { resolve, reject };
+      record.autocomplete = { resolve, reject };
       timer = setTimeout(
         () => reject(new Error(`sendAutocomplete: the bot did not answer /${options.name} (focused: ${options.focused}) within ${timeoutMs} ms`)),
         timeoutMs,
       );
     });
     try {
-      await this.deliver(ctx, payload, options.shard, { registered: true });
+      await this.deliver(ctx, record, options.shard);
       return await answered;
     } finally {
       clearTimeout(timer);
+      // Nobody listens any more: stop() must not reject it into an unhandled rejection.
+      delete record.autocomplete;
     }
   }
 
@@ -349,7 +353,7 @@ export class FakeDiscord {
     const message = options.message ? this.storedMessage(options.message) : undefined;
     const ctx = this.invocation(message ? { ...options, channelId: message.channel_id, guildId: message.guild_id ?? null } : options);
     const payload = modalSubmitInteraction(ctx, options.customId, options.fields, message ? toAPIMessage(message, this.botUser.id) : undefined);
-    return this.deliver(ctx, payload, options.shard, message ? { sourceMessageId: message.id } : {});
+    return this.deliver(ctx, this.record(ctx, payload, message?.id), options.shard);
   }
 
   /** The interaction behind a token: callbacks received, `@original`, expiry. */
@@ -530,7 +534,7 @@ export class FakeDiscord {
     const message = this.storedMessage(options.message);
     const ctx = this.invocation({ ...options, channelId: message.channel_id, guildId: message.guild_id ?? null });
     const payload = componentInteraction(ctx, toAPIMessage(message, this.botUser.id), component);
-    return this.deliver(ctx, payload, options.shard, { sourceMessageId: message.id });
+    return this.deliver(ctx, this.record(ctx, payload, message.id), options.shard);
   }
 
   private record(ctx: InvocationContext, payload: APIInteraction, sourceMessageId?: string): InteractionRecord {
@@ -548,19 +552,14 @@ export class FakeDiscord {
     };
   }
 
-  private async deliver<T extends APIInteraction>(
-    ctx: InvocationContext,
-    payload: T,
-    shard: number | undefined,
-    extra: { sourceMessageId?: string; registered?: boolean } = {},
-  ): Promise<SentInteraction<T>> {
-    if (!extra.registered) this.world.interactions.add(this.record(ctx, payload, extra.sourceMessageId));
+  private async deliver(ctx: InvocationContext, record: InteractionRecord, shard: number | undefined): Promise<SentInteraction> {
+    this.world.interactions.add(record);
     const target: DispatchTarget = shard !== undefined ? { shard } : { guildId: ctx.guild?.id ?? null };
-    const delivered = await this.world.dispatch('INTERACTION_CREATE', payload, target);
+    const delivered = await this.world.dispatch('INTERACTION_CREATE', record.payload, target);
     if (delivered === 0) {
       const where = shard !== undefined ? `shard ${shard}` : ctx.guild ? `the shard owning guild ${ctx.guild.id}` : 'shard 0 (DMs)';
       throw new Error(`no gateway session for ${where} received the interaction; is the client logged in (clientReady) with that shard?`);
     }
-    return { id: ctx.id, token: ctx.token, interaction: payload };
+    return { id: ctx.id, token: ctx.token, interaction: record.payload };
   }
 }

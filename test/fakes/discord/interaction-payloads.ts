@@ -71,7 +71,7 @@ function envelope<T extends InteractionType, D>(ctx: InvocationContext, type: T,
 export function chatInputInteraction(
   ctx: InvocationContext,
   command: { id: string; name: string; guildId?: string },
-  options: APIApplicationCommandInteractionDataOption<InteractionType.ApplicationCommand>[] | undefined,
+  options: APIApplicationCommandInteractionDataOption[] | undefined,
   extraAttachments: APIAttachment[],
   things: ResolvableThings,
 ): APIChatInputApplicationCommandInteraction {
