@@ -116,14 +116,8 @@ export class ComfySocket extends TypedEmitter<ComfySocketEvents> {
       this.emit('open', { reconnect });
     });
     ws.on('message', (data, isBinary) => {
-      this.lastHeard = Date.now();
-      this.lastEventAt = this.lastHeard;
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      if (isBinary) this.emit('binary', decodeBinaryFrame(buf));
-      else {
-        const msg = parseTextFrame(buf.toString('utf8'));
-        if (msg) this.emit('message', msg);
-      }
+      this.handleFrame(buf, isBinary);
     });
     ws.on('pong', () => {
       this.lastHeard = Date.now();
@@ -148,6 +142,17 @@ export class ComfySocket extends TypedEmitter<ComfySocketEvents> {
       this.emit('close', { code, reason: reasonBuf.toString() || failure?.message || '', willRetry: true, retryInMs });
       this.retryTimer = setTimeout(() => this.connect(), retryInMs);
     });
+  }
+
+  /** Decodes one frame as received and emits it (public so recorded streams can be replayed). */
+  handleFrame(buf: Buffer, isBinary: boolean): void {
+    this.lastHeard = Date.now();
+    this.lastEventAt = this.lastHeard;
+    if (isBinary) this.emit('binary', decodeBinaryFrame(buf));
+    else {
+      const msg = parseTextFrame(buf.toString('utf8'));
+      if (msg) this.emit('message', msg);
+    }
   }
 
   private startPings(ws: WebSocket): void {

@@ -66,23 +66,24 @@ export function applyOptions(loaded: LoadedWorkflow, values: Record<string, unkn
   const seeds: Record<string, number> = {};
   for (const { key, node, input } of seedTargets(loaded)) {
     const id = findNode(workflow, node).id;
-    const options_ = manifest.options.filter((o) => o.targets.some((t) => t.input === input && findNode(workflow, t.node).id === id));
-    const setByOption = options_.find((o) => params[o.name] !== undefined);
+    const seedOptions = manifest.options.filter((o) => o.targets.some((t) => t.input === input && findNode(workflow, t.node).id === id));
+    const setByOption = seedOptions.find((o) => params[o.name] !== undefined);
     if (setByOption) {
       seeds[key] = params[setByOption.name] as number;
       continue;
     }
-    const bounds = options_.find((o): o is OptionOf<'integer'> => o.type === 'integer');
+    const bounds = seedOptions.find((o): o is OptionOf<'integer'> => o.type === 'integer');
     const seed = options.seeds?.[key] ?? randomSeed(options.random, Math.max(0, bounds?.min ?? 0), Math.min(MAX_SEED, bounds?.max ?? MAX_SEED));
     workflow = setInput(workflow, id, input, seed);
     seeds[key] = seed;
-    for (const o of options_) params[o.name] = seed;
+    for (const o of seedOptions) params[o.name] = seed;
   }
 
   // Options nobody set keep the workflow's value; record it so the job shows and reruns with what it used.
+  // Not for images: the workflow's placeholder file is no picture the user chose.
   for (const option of manifest.options) {
     const first = option.targets[0];
-    if (params[option.name] !== undefined || !first) continue;
+    if (params[option.name] !== undefined || !first || option.type === 'image' || option.type === 'mask') continue;
     const value = findNode(workflow, first.node).node.inputs[first.input];
     if (value !== undefined) params[option.name] = value;
   }
@@ -108,7 +109,7 @@ function checkValues(loaded: LoadedWorkflow, values: Record<string, unknown>, up
   const shape = Object.fromEntries(
     options.map((o) => {
       const schema = valueSchema(o);
-      const needed = o.required && !(o.type === 'image' && uploads[o.name]);
+      const needed = o.required && !((o.type === 'image' || o.type === 'mask') && uploads[o.name]);
       return [o.name, needed ? schema : schema.optional()];
     }),
   );

@@ -151,6 +151,7 @@ describe('applyOptions: images and masks', () => {
     const { workflow, params } = applyOptions(inpaint(), { prompt: 'x' }, { uploads: { image: { name: 'dog.png', subfolder: 'discord/1', type: 'input' } } });
     expect(workflow['10']?.inputs['image']).toBe('discord/1/dog.png');
     expect(params['image']).toBe('discord/1/dog.png');
+    expect(params).not.toHaveProperty('mask');
   });
 
   it('lets the mask upload (the image with the mask as alpha) win over the image', () => {

@@ -1,11 +1,13 @@
 // The workflows the bot ships with, checked against the recorded real server.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyOptions } from '../../../src/workflows/apply.ts';
 import { findNode } from '../../../src/workflows/edit.ts';
+import { parseManifest } from '../../../src/workflows/manifest.ts';
 import { formatProblem } from '../../../src/workflows/problems.ts';
 import { loadWorkflows } from '../../../src/workflows/registry.ts';
-import { validateAgainstObjectInfo } from '../../../src/workflows/validate.ts';
+import { validateAgainstObjectInfo, validateAgainstWorkflow } from '../../../src/workflows/validate.ts';
 import { REPO_ROOT } from '../../support/recordings.ts';
 import { realObjectInfo } from './helpers.ts';
 
@@ -83,5 +85,15 @@ describe('shipped workflows', async () => {
     const { workflow } = applyOptions(get('lora'), { prompt: 'x', lora: 'detail-tweaker.safetensors', strength: 0.7 });
     expect(findNode(workflow, 'Load LoRA').node.inputs).toMatchObject({ lora_name: 'detail-tweaker.safetensors', strength_model: 0.7, strength_clip: 0.7 });
     expect(() => applyOptions(get('lora'), { prompt: 'x' })).toThrow('lora is required');
+  });
+
+  it('the example manifest in workflows/README.md is valid for the shipped txt2img', () => {
+    const readme = readFileSync(join(SHIPPED, 'README.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const manifest = parseManifest(example!, 'README.md');
+    const { workflow } = get('txt2img');
+    expect(validateAgainstWorkflow(manifest, workflow)).toEqual([]);
+    expect(validateAgainstObjectInfo(manifest, workflow, realObjectInfo())).toEqual([]);
   });
 });
