@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,7 +72,11 @@ describe('loadWorkflowFile', () => {
   it('reads and checks a file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wf-'));
     await writeFile(join(dir, 'a.json'), JSON.stringify(recordedWorkflow('img2img')));
-    expect((await loadWorkflowFile(join(dir, 'a.json')))['10']?.class_type).toBe('LoadImage');
+    try {
+      expect((await loadWorkflowFile(join(dir, 'a.json')))['10']?.class_type).toBe('LoadImage');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('says a missing file does not exist', async () => {
