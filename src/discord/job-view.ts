@@ -60,7 +60,7 @@ export function liveView(job: JobRow, state: LiveState, now = Date.now()): Messa
   if (state.phase === 'queued') {
     lines.push(
       state.position !== undefined
-        ? `⏳ **Queued — position ${state.position}**${state.total ? ` of ${state.total}` : ''}`
+        ? `⏳ **Queued — position ${state.position}${state.total ? ` of ${state.total}` : ''}**`
         : '⏳ **Queued**',
     );
   } else {

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { hostAllowed, checkAttachment } from '../../src/discord/attachments.ts';
+import { finalView, liveView, parseCustomId } from '../../src/discord/job-view.ts';
+import { uploadLimitForTier } from '../../src/discord/results.ts';
+import { accessProblem } from '../../src/discord/permissions.ts';
+import { backoffDelay } from '../../src/comfy/socket.ts';
+import { paginate } from '../../commands/models.ts';
+import type { JobRow } from '../../src/jobs/ledger.ts';
+import { UserError } from '../../src/jobs/user-error.ts';
+
+const job: JobRow = {
+  id: 'abc123',
+  promptId: 'p',
+  server: 'http://s',
+  shard: 0,
+  userId: '42',
+  workflow: 'txt2img',
+  params: { prompt: 'a lighthouse', steps: 20, checkpoint: 'sd15.safetensors', seed: 7 },
+  inputs: {},
+  seeds: { 'KSampler.seed': 7 },
+  state: 'running',
+  outcome: null,
+  result: null,
+  delivery: { guildId: 'g', channelId: 'c', messageId: 'm', applicationId: 'a', interactionToken: 't', tokenExpiresAt: 0, channelMessageId: null },
+  attempts: 1,
+  createdAt: 0,
+  updatedAt: 0,
+  startedAt: 0,
+  finishedAt: null,
+};
+
+describe('job messages', () => {
+  it('show the queue position, then a bar with step, node and elapsed time, and a Cancel button', () => {
+    expect(liveView(job, { phase: 'queued', position: 3, total: 5 }).content).toContain('Queued — position 3 of 5');
+    const running = liveView(job, { phase: 'running', node: 'KSampler', value: 5, max: 20, startedAt: 0 }, 12_000);
+    expect(running.content).toContain('Running** — KSampler · 12s');
+    expect(running.content).toContain('`█████░░░░░░░░░░░░░░░` step 5/20');
+    expect(running.components[0]?.components[0]).toMatchObject({ custom_id: 'cancel:abc123' });
+  });
+
+  it('attach the preview as an image of the embed', () => {
+    const v = liveView(job, { phase: 'running', preview: { image: Buffer.from([0xff, 0xd8]), mime: 'image/jpeg' } });
+    expect(v.files.map((f) => f.name)).toEqual(['preview.jpg']);
+    expect(v.embeds[0]?.image?.url).toBe('attachment://preview.jpg');
+  });
+
+  it('end with the images and their parameters, or a reason', () => {
+    const success = finalView(
+      job,
+      { kind: 'success', images: [], server: 'http://s', seeds: { 'KSampler.seed': 7 }, cached: false, durationMs: 21_000 },
+      { files: [{ name: 'out.png', data: Buffer.alloc(1) }], overflow: [], missing: 0 },
+    );
+    const fields = Object.fromEntries((success.embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
+    expect(fields).toMatchObject({ Seed: '7', Steps: '20', Checkpoint: 'sd15.safetensors', Time: '21s' });
+    expect(success.content).toContain('<@42> done in 21s');
+    expect(success.components[0]?.components.map((b) => ('custom_id' in b ? b.custom_id : ''))).toEqual(['reroll:abc123', 'use:abc123:0']);
+    expect(finalView(job, { kind: 'cancelled', by: '9', wasPending: true }).content).toBe('🛑 Cancelled by <@9>.');
+    expect(finalView(job, { kind: 'error', nodeId: '10', nodeType: 'LoadImage', exceptionType: 'X', message: 'bad file' }).content).toContain(
+      'failed in LoadImage (#10): bad file',
+    );
+    expect(finalView(job, { kind: 'lost', reason: 'ComfyUI restarted' }).components[0]?.components[0]).toMatchObject({ custom_id: 'retry:abc123' });
+    expect(parseCustomId('use:abc123:2')).toEqual({ action: 'use', jobId: 'abc123', extra: '2' });
+  });
+});
+
+describe('attachments', () => {
+  const policy = { allowedHosts: ['cdn.discordapp.com', '127.0.0.1:9000'], maxBytes: 1000 };
+  const a = (over: Partial<{ name: string; size: number; contentType: string | null; url: string }>) => ({
+    name: 'cat.png',
+    size: 10,
+    contentType: 'image/png',
+    url: 'https://cdn.discordapp.com/attachments/1/2/cat.png',
+    ...over,
+  });
+
+  it('are checked for type, size and host before any download', () => {
+    expect(checkAttachment('image', a({}), policy).host).toBe('cdn.discordapp.com');
+    expect(() => checkAttachment('image', a({ contentType: 'text/plain', name: 'notes.txt' }), policy)).toThrow(/"notes.txt" is not an image/);
+    expect(() => checkAttachment('image', a({ size: 5000 }), policy)).toThrow(/limit is 1000 B/);
+    expect(() => checkAttachment('image', a({ url: 'https://evil.example/cat.png' }), policy)).toThrow(UserError);
+    expect(hostAllowed(new URL('http://127.0.0.1:9000/x'), policy.allowedHosts)).toBe(true);
+    expect(hostAllowed(new URL('http://127.0.0.1:9001/x'), policy.allowedHosts)).toBe(false);
+    expect(hostAllowed(new URL('file:///etc/passwd'), policy.allowedHosts)).toBe(false);
+  });
+});
+
+describe('limits and access', () => {
+  it('uses the upload limit of the guild boost tier', () => {
+    expect(uploadLimitForTier(0)).toBe(10 * 1024 * 1024);
+    expect(uploadLimitForTier(2)).toBe(50 * 1024 * 1024);
+    expect(uploadLimitForTier(3)).toBe(100 * 1024 * 1024);
+  });
+
+  it('keeps people out only where allow-lists say so', () => {
+    const none = { ALLOWED_GUILDS: [], ALLOWED_CHANNELS: [], ALLOWED_ROLES: [] };
+    expect(accessProblem(none, { guildId: 'g', channelId: 'c', roleIds: [] })).toBeUndefined();
+    expect(accessProblem({ ...none, ALLOWED_CHANNELS: ['c2'] }, { guildId: 'g', channelId: 'c', roleIds: [] })).toMatch(/only works in <#c2>/);
+    expect(accessProblem({ ...none, ALLOWED_ROLES: ['r'] }, { guildId: 'g', channelId: 'c', roleIds: ['x'] })).toMatch(/roles/);
+  });
+
+  it('reconnects with growing, jittered, bounded delays', () => {
+    const opts = { initialMs: 500, maxMs: 30_000, jitter: 0.3 };
+    expect(backoffDelay(0, opts, () => 0.5)).toBe(500);
+    expect(backoffDelay(3, opts, () => 0.5)).toBe(4000);
+    expect(backoffDelay(50, opts, () => 1)).toBe(39_000);
+    expect(backoffDelay(50, opts, () => 0)).toBe(21_000);
+  });
+
+  it('paginates long model lists within embed limits', () => {
+    const models = Array.from({ length: 500 }, (_, i) => `model-${i}-${'x'.repeat(40)}.safetensors`);
+    const pages = paginate(models);
+    expect(pages.flat()).toEqual(models);
+    for (const p of pages) expect(p.map((m) => `• ${m}`).join('\n').length).toBeLessThanOrEqual(4096);
+  });
+});
