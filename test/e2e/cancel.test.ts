@@ -1,4 +1,5 @@
 // Cancelling from Discord: ❌ on the job's message, or its Cancel button.
+import { PermissionFlagsBits } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../fakes/discord/index.ts';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
@@ -68,7 +69,7 @@ describe('cancelling', () => {
     await h.discord.sendButton({ customId: `cancel:${job.id}`, message: message.id, user: 'mallory' });
     const refused = await h.discord.waitForRequest((r) => r.route?.includes('/callback') === true && JSON.stringify(r.json ?? r.payload).includes('Only the person'));
     expect(refused).toBeDefined();
-    await h.discord.sendButton({ customId: `cancel:${job.id}`, message: message.id, user: 'mod', permissions: ['ManageMessages'] });
+    await h.discord.sendButton({ customId: `cancel:${job.id}`, message: message.id, user: 'mod', permissions: PermissionFlagsBits.ManageMessages | PermissionFlagsBits.ViewChannel });
     await h.reply(token, cancelledBy(h.discord.user('mod').id));
     h.comfy.release();
   });

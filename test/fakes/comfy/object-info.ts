@@ -114,13 +114,14 @@ export class NodeCatalog {
   private rendered: { signature: string; text: string } | undefined;
 
   constructor(
-    private readonly models: ModelFolders,
+    private readonly models: () => ModelFolders,
     private readonly inputImages: () => string[],
   ) {}
 
   refresh(): string {
     const images = this.inputImages();
-    const lists = this.bindings.map((b) => b.values(this.models, images));
+    const models = this.models();
+    const lists = this.bindings.map((b) => b.values(models, images));
     for (const [i, binding] of this.bindings.entries()) {
       const values = lists[i] ?? [];
       if (binding.form === 'list') binding.spec[0] = values;

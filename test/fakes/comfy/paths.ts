@@ -27,9 +27,13 @@ export function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** os.path.splitext: the extension of the last path component; leading dots are not one. */
 export function splitExt(name: string): [string, string] {
+  const base = name.lastIndexOf('/') + 1;
+  let first = base;
+  while (name[first] === '.') first++;
   const dot = name.lastIndexOf('.');
-  return dot <= 0 ? [name, ''] : [name.slice(0, dot), name.slice(dot)];
+  return dot <= first ? [name, ''] : [name.slice(0, dot), name.slice(dot)];
 }
 
 export type FolderType = 'input' | 'output' | 'temp';

@@ -211,6 +211,9 @@ export function toPlain(value: unknown): unknown {
     for (const [k, v] of value) out[k] = toPlain(v);
     return out;
   }
+  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
+  }
   return value;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { pyJson, type Json } from './py-json.ts';
+import { pyJson } from './py-json.ts';
 
 export interface SocketInfo {
   clientId: string;
@@ -14,7 +14,7 @@ export interface HubHooks {
   /** What a new socket hears first: `status` with its sid, then `executing` if its prompt runs. */
   greet(sid: string): void;
   /** The server's side of the feature_flags handshake. */
-  serverFeatures(): Json | Record<string, Json>;
+  serverFeatures(): unknown;
 }
 
 interface Waiter {
