@@ -106,7 +106,7 @@ export const commands: Record<string, CliCommand> = {
         const job = await client.submit(workflow, { ...options, onJob: (j) => followJob(ctx, client, j) });
         if (!ctx.json) ctx.out(render.submitted({ prompt_id: job.promptId, number: job.number ?? 0, node_errors: {} }, seeds));
         const result = await job.done;
-        if (ctx.json) ctx.out(JSON.stringify({ ...result, seeds }, null, 2));
+        if (ctx.json) ctx.out(JSON.stringify({ event: 'done', ...result, seeds }));
         return result.status === 'success' ? 0 : 1;
       } finally {
         client.close();

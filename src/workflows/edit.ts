@@ -35,11 +35,16 @@ export function describeNodes(workflow: ApiWorkflow): string {
     .join(', ');
 }
 
-/** Finds a node by id, else by exact `_meta.title`; throws NodeRefError if there is none or the title is shared. */
+/**
+ * Finds a node by id, else by exact `_meta.title`, else — for workflows exported
+ * without titles, where the UI shows the class name — by class type. Throws
+ * NodeRefError if there is none or the name is shared.
+ */
 export function findNode(workflow: ApiWorkflow, ref: NodeRef): FoundNode {
   const byId = Object.hasOwn(workflow, ref) ? workflow[ref] : undefined;
   if (byId) return { id: ref, node: byId };
-  const matches = Object.entries(workflow).filter(([, node]) => node._meta?.title === ref);
+  const byTitle = Object.entries(workflow).filter(([, node]) => node._meta?.title === ref);
+  const matches = byTitle.length > 0 ? byTitle : Object.entries(workflow).filter(([, node]) => !node._meta?.title && node.class_type === ref);
   const [first, ...others] = matches;
   if (first && others.length === 0) return { id: first[0], node: first[1] };
   if (first) {

@@ -6,7 +6,7 @@ export type Frame =
       kind: 'text';
       type: string;
       /** Plain JS data, for assertions. */
-      data: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      data: any;
       /** Order-preserving parse (Maps, floats kept), for comparisons with the recordings. */
       exact: Json;
       raw: string;
@@ -78,7 +78,7 @@ export class WsRecorder {
   /** The first text message of this type (and matching `where`), past or future. */
   waitForMessage(
     type: string,
-    where: (data: any) => boolean = () => true, // eslint-disable-line @typescript-eslint/no-explicit-any
+    where: (data: any) => boolean = () => true,
     options: { from?: number; timeoutMs?: number } = {},
   ): Promise<Extract<Frame, { kind: 'text' }>> {
     return this.waitFor((f) => f.kind === 'text' && f.type === type && where(f.data), options) as Promise<

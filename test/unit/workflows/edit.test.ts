@@ -144,3 +144,16 @@ describe('useImage', () => {
     expect(imageInputValue({ name: 'bot_00001_.png', subfolder: '', type: 'output' })).toBe('bot_00001_.png [output]');
   });
 });
+
+describe('findNode without titles', () => {
+  it('falls back to the class name when the export has no titles and the class is unique', async () => {
+    const { findNode } = await import('../../../src/workflows/edit.ts');
+    const wf = {
+      '3': { class_type: 'KSampler', inputs: { seed: 1 } },
+      '6': { class_type: 'CLIPTextEncode', inputs: { text: 'a' } },
+      '7': { class_type: 'CLIPTextEncode', inputs: { text: 'b' } },
+    };
+    expect(findNode(wf, 'KSampler').id).toBe('3');
+    expect(() => findNode(wf, 'CLIPTextEncode')).toThrow(/ids 6, 7/);
+  });
+});

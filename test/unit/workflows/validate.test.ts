@@ -90,7 +90,7 @@ describe('validateAgainstWorkflow', () => {
   });
 
   it('seeds naming a missing node, a missing input, or a link', () => {
-    expect(one(workflowProblems({ ...txt2imgManifest(), seeds: ['KSampler.seed'] })).message).toContain('"seeds" entry "KSampler.seed": node "KSampler" not found');
+    expect(one(workflowProblems({ ...txt2imgManifest(), seeds: ['Sampler.seed'] })).message).toContain('"seeds" entry "Sampler.seed": node "Sampler" not found');
     expect(one(workflowProblems({ ...txt2imgManifest(), seeds: ['3.noise_seed'] })).message).toContain('has no input "noise_seed"');
     expect(one(workflowProblems({ ...txt2imgManifest(), seeds: ['3.model'] })).message).toContain('not a number');
   });
