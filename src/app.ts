@@ -29,6 +29,8 @@ export interface BotOptions {
   /** Timings for tests. */
   healthIntervalMs?: number;
   tokenMarginMs?: number;
+  /** How long autocomplete lists are reused (default 30 s). */
+  choicesTtlMs?: number;
 }
 
 export interface RunningBot {
@@ -87,7 +89,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const catalogFor = () => {
     const backend = pool.backends.find((b) => b.healthy) ?? pool.backends[0]!;
     let c = catalogs.get(backend.url);
-    if (!c) catalogs.set(backend.url, (c = new ChoiceCatalog(backend.client.http)));
+    if (!c) catalogs.set(backend.url, (c = new ChoiceCatalog(backend.client.http, { ttlMs: options.choicesTtlMs })));
     return c;
   };
   let objectInfoCache: { at: number; value: Promise<ObjectInfo> } | undefined;
