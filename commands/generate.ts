@@ -2,7 +2,7 @@
 import type { ChatInputCommandInteraction } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { downloadAttachment } from '../src/discord/attachments.ts';
-import { startJob } from '../src/discord/start-job.ts';
+import { deferJobReply, startJob } from '../src/discord/start-job.ts';
 import { MAX_SUBCOMMANDS, readValues, subcommandJson } from '../src/discord/workflow-options.ts';
 import type { BotContext } from '../src/discord/context.ts';
 import type { Attachment } from '../src/jobs/service.ts';
@@ -53,16 +53,16 @@ export const command: Command = {
   },
   async execute(interaction, ctx) {
     // Defer first: downloads and uploads may take longer than Discord's 3 seconds.
-    await interaction.deferReply();
+    const reply = await deferJobReply(interaction);
     let w: LoadedWorkflow;
     let attachments: Record<string, Attachment>;
     try {
       w = workflowOf(interaction, ctx);
       attachments = await readAttachments(interaction, w, ctx);
     } catch (err) {
-      await startJob(interaction, ctx, { workflow: '', values: {} }, () => Promise.reject(err));
+      await startJob(interaction, ctx, { workflow: '', values: {}, reply }, () => Promise.reject(err));
       return;
     }
-    await startJob(interaction, ctx, { workflow: w.name, values: readValues(interaction, w), attachments });
+    await startJob(interaction, ctx, { workflow: w.name, values: readValues(interaction, w), attachments, reply });
   },
 };

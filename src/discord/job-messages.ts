@@ -8,6 +8,7 @@ import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
 import { finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
 import type { Outbox } from './outbox.ts';
+import { CANCEL_EMOJI } from './reactions.ts';
 import { fetchFinalImages } from './results.ts';
 
 export interface JobMessengerOptions {
@@ -51,6 +52,19 @@ export class JobMessenger {
     if (!this.live.has(job.id)) this.live.set(job.id, { phase: job.state === 'running' ? 'running' : 'queued' });
     this.scheduleMove(job);
     this.render(job);
+    this.addCancelReaction(job);
+  }
+
+  /** A ❌ ready to click; it counts against the same request budget as the edits. */
+  private addCancelReaction(job: JobRow): void {
+    const { channelId, messageId } = job.delivery;
+    if (!messageId) return;
+    void this.o.outbox
+      .push(`${job.id}:react`, 'progress', async () => {
+        await this.o.rest.put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(CANCEL_EMOJI)));
+      })
+      // Without the Add Reactions permission people can still add ❌ themselves.
+      .catch((err: unknown) => this.o.log.debug('could not add the cancel reaction', { jobId: job.id, error: err }));
   }
 
   private onUpdate(u: JobUpdate): void {
@@ -137,6 +151,7 @@ export class JobMessenger {
       });
       this.o.service.markDelivered(job.id);
       this.o.outbox.drop(job.id);
+      this.o.outbox.drop(`${job.id}:react`);
       log.info('result delivered', { outcome: result.kind, images: images?.files.length ?? 0 });
     } catch (err) {
       log.error('could not deliver the result', { error: err });

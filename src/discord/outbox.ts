@@ -24,7 +24,13 @@ export interface OutboxOptions {
 export class Outbox {
   private readonly waiting = new Map<string, Slot>();
   private readonly lastSent = new Map<string, number>();
-  private readonly sentAt: number[] = [];
+  /**
+   * When requests finished. A request reaches Discord somewhere between its
+   * dispatch and its completion, so "in flight + finished within the last
+   * second" bounds what Discord can count in any one-second window, however
+   * late a busy event loop sends it.
+   */
+  private readonly finishedAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<string>();
   private closed = false;
@@ -86,8 +92,8 @@ export class Outbox {
     this.timer = undefined;
     if (this.closed) return;
     const now = this.now();
-    while (this.sentAt.length && this.sentAt[0]! <= now - 1000) this.sentAt.shift();
-    let budget = this.options.requestsPerSecond - this.sentAt.length;
+    while (this.finishedAt.length && this.finishedAt[0]! <= now - 1000) this.finishedAt.shift();
+    let budget = this.options.requestsPerSecond - this.finishedAt.length - this.inFlight.size;
     let nextWake = Infinity;
     if (budget > 0) {
       const ready = [...this.waiting.values()]
@@ -103,7 +109,7 @@ export class Outbox {
         this.dispatch(slot, now);
       }
     }
-    if (budget <= 0 && this.sentAt.length) nextWake = Math.min(nextWake, this.sentAt[0]! + 1000);
+    if (budget <= 0 && this.finishedAt.length) nextWake = Math.min(nextWake, this.finishedAt[0]! + 1000);
     if (nextWake !== Infinity && this.waiting.size > 0) {
       this.timer = setTimeout(() => this.pump(), Math.max(1, nextWake - this.now()));
     }
@@ -112,7 +118,6 @@ export class Outbox {
   private dispatch(slot: Slot, now: number): void {
     this.waiting.delete(slot.key);
     this.inFlight.add(slot.key);
-    this.sentAt.push(now);
     this.lastSent.set(slot.key, now);
     this.requestsSent++;
     slot
@@ -123,6 +128,7 @@ export class Outbox {
       )
       .finally(() => {
         this.inFlight.delete(slot.key);
+        this.finishedAt.push(this.now());
         this.pump();
       });
   }

@@ -1,7 +1,7 @@
 // One path for every way a job starts from Discord (/generate, Re-roll, Retry,
 // Use as input): the reply is deferred, the job recorded and queued, and the
 // reply becomes the job's message.
-import type { ChatInputCommandInteraction, GuildMember, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { ChatInputCommandInteraction, GuildMember, Message, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import { OptionValueError } from '../workflows/apply.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
@@ -31,10 +31,23 @@ export function checkAccess(interaction: StartingInteraction, ctx: BotContext): 
   if (problem) throw new UserError(problem);
 }
 
+/**
+ * Defers the reply (Discord wants an answer within 3 s) and returns the reply
+ * message. The callback's own answer carries the message, so this costs no
+ * request from the bot's rate-limit budget; an already deferred reply is fetched.
+ */
+export async function deferJobReply(interaction: StartingInteraction): Promise<Message> {
+  if (!interaction.deferred && !interaction.replied) {
+    const response = await interaction.deferReply({ withResponse: true });
+    if (response.resource?.message) return response.resource.message;
+  }
+  return interaction.fetchReply();
+}
+
 export async function startJob(
   interaction: StartingInteraction,
   ctx: BotContext,
-  job: { workflow: string; values: Record<string, unknown>; attachments?: Record<string, Attachment> },
+  job: { workflow: string; values: Record<string, unknown>; attachments?: Record<string, Attachment>; reply?: Message },
   start: (delivery: Delivery) => Promise<JobRow> = (delivery) =>
     ctx.service.submit({
       userId: interaction.user.id,
@@ -49,8 +62,7 @@ export async function startJob(
   const log = ctx.log.child({ userId: interaction.user.id, command: job.workflow });
   try {
     checkAccess(interaction, ctx);
-    if (!interaction.deferred && !interaction.replied) await interaction.deferReply();
-    const reply = await interaction.fetchReply();
+    const reply = job.reply ?? (await deferJobReply(interaction));
     const row = await start({
       guildId: interaction.guildId,
       channelId: interaction.channelId ?? reply.channelId,
@@ -61,8 +73,6 @@ export async function startJob(
       channelMessageId: null,
     });
     ctx.messenger.track(row);
-    // A ❌ ready to click; without Add Reactions permission users can still add it themselves.
-    void reply.react('❌').catch(() => {});
     return row;
   } catch (err) {
     const text = err instanceof OptionValueError ? err.message : messageFor(err).text;
