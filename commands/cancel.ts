@@ -1,4 +1,4 @@
-import { SlashCommandBuilder } from 'discord.js';
+import { MessageFlags, SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { describeJob } from '../src/discord/job-view.ts';
 import { canCancel, isServerManager } from '../src/discord/permissions.ts';
@@ -24,7 +24,7 @@ export const command: Command = {
     await interaction.respond(choices.slice(0, 25));
   },
   async execute(interaction, ctx) {
-    await interaction.deferReply({ ephemeral: true });
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const requested = interaction.options.getString('job');
     if (requested === 'all') {
       if (!isServerManager(interaction.memberPermissions)) {

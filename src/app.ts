@@ -175,7 +175,11 @@ async function loadWorkflowsLogged(dir: string, log: Logger): Promise<Map<string
   return new Map(workflows.map((w) => [w.name, w]));
 }
 
-/** A workflow whose nodes or inputs the server does not have is skipped, with the reason logged. */
+/**
+ * Warns about workflows a server cannot run (missing node classes, inputs, models).
+ * They stay offered: with several servers another may run them, and a job that
+ * cannot run gets ComfyUI's own validation message.
+ */
 async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow>, pool: BackendPool, log: Logger): Promise<void> {
   const backend = pool.backends.find((b) => b.healthy);
   if (!backend) {

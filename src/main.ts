@@ -7,9 +7,11 @@ import { ConfigError, loadConfig, secretsOf } from './config.ts';
 import { createLogger } from './log.ts';
 
 async function main(): Promise<void> {
+  // Inside a shard, discord.js's own SHARDS variable (this process's shard ids) replaces ours.
+  const isShard = Boolean(process.env['SHARDING_MANAGER']);
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(isShard ? { ...process.env, SHARDS: undefined } : process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -20,7 +22,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { error: err }));
 
-  if (config.SHARDS !== 1 && !process.env['SHARDING_MANAGER']) {
+  if (config.SHARDS !== 1 && !isShard) {
     const manager = new ShardingManager(fileURLToPath(new URL('./shard.ts', import.meta.url)), {
       token: config.DISCORD_TOKEN,
       totalShards: config.SHARDS,

@@ -151,7 +151,8 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
    */
   track(promptId: string, workflow?: ApiWorkflow): Job {
     const existing = this.jobs.get(promptId);
-    if (existing) return existing;
+    if (existing && existing.phase !== 'submitting') return existing;
+    if (existing) this.jobs.delete(promptId);
     const job = new Job(promptId, workflow, this);
     job.phase = 'pending';
     this.jobs.set(promptId, job);

@@ -19,11 +19,16 @@ export class ComfyError extends Error {
   }
 }
 
+/** Why a server counts as unavailable: no connection, no answer in time, an error of its own, or an answer that is not ComfyUI's. */
+export type UnavailableReason = 'unreachable' | 'timeout' | 'server_error' | 'bad_answer';
+
 /** The server could not be reached or answered with something unusable (refused, timeout, 5xx, not JSON). */
 export class ComfyUnavailableError extends ComfyError {
   override name = 'ComfyUnavailableError';
-  constructor(message: string, request?: FailedRequest, readonly status?: number, options?: { cause?: unknown }) {
+  readonly reason: UnavailableReason;
+  constructor(message: string, request?: FailedRequest, readonly status?: number, options?: { cause?: unknown; timeout?: boolean }) {
     super(message, 'unavailable', request, options);
+    this.reason = options?.timeout ? 'timeout' : status === undefined ? 'unreachable' : status >= 500 ? 'server_error' : 'bad_answer';
   }
 }
 

@@ -354,7 +354,7 @@ export class ComfyHttp {
           `ComfyUI did not answer ${req.method} ${req.path} within ${timeoutMs} ms`,
           req,
           undefined,
-          { cause: err },
+          { cause: err, timeout: true },
         );
       }
       const code = (err as { code?: string }).code;

@@ -175,10 +175,12 @@ export class JobMessenger {
       }
       if (this.gone.has(job.id)) {
         // A moderator deleted the job's message: the result still reaches its owner, in a new message.
-        await this.postInChannel(job.delivery.channelId, {
-          ...payload,
-          content: `${payload.content}\n(The original message of this job was deleted.)`,
-        });
+        const posted = await this.postInChannel(
+          job.delivery.channelId,
+          { ...payload, content: `${payload.content}\n(The original message of this job was deleted.)` },
+          job,
+        );
+        this.o.service.updateDelivery(job.id, { ...job.delivery, channelMessageId: posted.id });
         return;
       }
       throw err;

@@ -114,7 +114,10 @@ export function finalView(job: JobRow, result: FinalResult, images?: FinalImages
       const notes = [
         images?.note,
         images && images.missing > 0 ? `${images.missing} image(s) could not be fetched from ComfyUI.` : undefined,
-        files.length === 0 && !images?.missing ? 'The workflow produced no images.' : undefined,
+        // Only when ComfyUI listed none: images that were too large or could not be fetched have their own note.
+        result.images.length === 0
+          ? 'The workflow finished but produced no images (its output nodes saved none). If that is unexpected, tell the server owner: the workflow may lack a Save Image node.'
+          : undefined,
       ].filter(Boolean);
       return {
         content: [`✅ ${mention} done in ${formatDuration(result.durationMs)}`, ...notes.map((n) => `ℹ️ ${n}`)].join('\n'),

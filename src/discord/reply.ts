@@ -14,9 +14,7 @@ export function messageFor(err: unknown): { text: string; expected: boolean } {
     const lines = err.lines().map((l) => `• ${l}`);
     return { text: truncate(`ComfyUI refused the workflow:\n${lines.join('\n')}`, 1900), expected: true };
   }
-  if (err instanceof ComfyUnavailableError) {
-    return { text: 'ComfyUI is not reachable right now. Try again in a minute; if it persists, tell the server owner.', expected: true };
-  }
+  if (err instanceof ComfyUnavailableError) return { text: unavailableText(err), expected: true };
   return { text: 'Something went wrong on our side; the server owner can find the details in the bot log.', expected: false };
 }
 
@@ -27,5 +25,19 @@ export async function replyError(interaction: Repliable, text: string): Promise<
     await interaction.editReply({ content, embeds: [], components: [], files: [] });
   } else {
     await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+  }
+}
+
+/** What went wrong with ComfyUI, in words that tell the user whether trying again can help. */
+function unavailableText(err: ComfyUnavailableError): string {
+  switch (err.reason) {
+    case 'timeout':
+      return 'ComfyUI did not answer in time (it may be busy), so your job could not be queued. Try again in a minute; if it keeps happening, tell the server owner.';
+    case 'server_error':
+      return `ComfyUI had an internal error (HTTP ${err.status}) and did not queue the job. Try again; if it keeps happening, tell the server owner (the details are in the bot log).`;
+    case 'bad_answer':
+      return 'ComfyUI answered with something the bot cannot read (a proxy or another program may be answering in its place), so the job was not queued. Tell the server owner.';
+    case 'unreachable':
+      return 'ComfyUI is not reachable right now. Try again in a minute; if it persists, tell the server owner.';
   }
 }

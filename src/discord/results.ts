@@ -32,7 +32,7 @@ export async function fetchFinalImages(http: ComfyHttp | undefined, images: Outp
   const batches: Array<Array<{ ref: OutputFile; file: FileToSend }>> = [];
   for (let i = 0; i < fetched.length; i += MAX_ATTACHMENTS) batches.push(fetched.slice(i, i + MAX_ATTACHMENTS));
   let reencoded = false;
-  let dropped = 0;
+  const dropped: OutputFile[] = [];
   const fitted: FileToSend[][] = [];
   for (const batch of batches) {
     const budget = Math.floor((limitBytes - PAYLOAD_MARGIN) / Math.max(1, batch.length));
@@ -46,19 +46,31 @@ export async function fetchFinalImages(http: ComfyHttp | undefined, images: Outp
       if (smaller) {
         reencoded = true;
         files.push(smaller);
-      } else dropped++;
+      } else dropped.push(ref);
     }
     fitted.push(files);
   }
   const notes: string[] = [];
   if (reencoded) notes.push(`Some images were re-encoded as JPEG to fit Discord's ${formatBytes(limitBytes)} upload limit.`);
-  if (dropped) notes.push(`${dropped} image(s) are too large for Discord even as low-quality JPEG; they are on the ComfyUI server.`);
+  if (dropped.length) notes.push(tooLargeNote(dropped, limitBytes));
   return {
     files: fitted[0] ?? [],
     overflow: fitted.slice(1),
     missing,
     ...(notes.length ? { note: notes.join(' ') } : {}),
   };
+}
+
+/** Names each image that could not be posted and where it is on the ComfyUI server. */
+function tooLargeNote(dropped: OutputFile[], limitBytes: number): string {
+  const shown = dropped.slice(0, 5).map((f) => `\`${[f.subfolder, f.filename].filter(Boolean).join('/')}\``);
+  const more = dropped.length > shown.length ? ` and ${dropped.length - shown.length} more` : '';
+  const one = dropped.length === 1;
+  const folders = [...new Set(dropped.map((f) => f.type))].join(' and ');
+  return (
+    `${shown.join(', ')}${more} ${one ? 'is' : 'are'} too large for Discord's ${formatBytes(limitBytes)} upload limit even as a low-quality JPEG; ` +
+    `${one ? 'it is' : 'they are'} in the ${folders} folder of the ComfyUI server.`
+  );
 }
 
 async function reencodeToFit(http: ComfyHttp, ref: OutputFile, budget: number): Promise<FileToSend | undefined> {

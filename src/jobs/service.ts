@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ComfyUnavailableError } from '../comfy/errors.ts';
 import type { Job, JobResult } from '../comfy/job.ts';
 import type { UploadAnswer } from '../comfy/schemas.ts';
 import { TypedEmitter } from '../comfy/emitter.ts';
@@ -128,11 +129,21 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const applied = applyOptions(loaded, values, { uploads, seeds: row.seeds });
     // What ran is recorded (defaults and random seeds included), so the job can be shown, rerun and re-rolled.
     this.o.ledger.update(row.id, { server: backend.url, params: applied.params, seeds: applied.seeds });
-    const job = await backend.client.submit(applied.workflow, {
-      promptId: row.promptId,
-      extraData: { bot: { job: row.id, user: row.userId } },
-      onJob: (j) => this.follow(row.id, j),
-    });
+    const job = await backend.client
+      .submit(applied.workflow, {
+        promptId: row.promptId,
+        extraData: { bot: { job: row.id, user: row.userId } },
+        onJob: (j) => this.follow(row.id, j),
+      })
+      .catch((err: unknown) => {
+        // No answer is not a refusal: ComfyUI may have queued it. Follow the prompt id;
+        // reconciling turns it into a result, or into "lost" with a Retry button.
+        if (!(err instanceof ComfyUnavailableError) || err.reason !== 'timeout') throw err;
+        this.o.log.warn('ComfyUI did not answer the submit in time; following the prompt anyway', { jobId: row.id, promptId: row.promptId });
+        const tracked = backend.client.track(row.promptId, applied.workflow);
+        this.follow(row.id, tracked);
+        return tracked;
+      });
     const updated = this.o.ledger.update(row.id, {
       state: job.finished ? 'finished' : job.phase === 'running' ? 'running' : 'queued',
     })!;

@@ -226,6 +226,14 @@ function issueToProblem(issue: z.core.$ZodIssue, data: unknown, file: string): P
   const message = describeIssue({ ...issue, path });
   const custom = issue.code === 'custom' ? (issue.params?.['fix'] as string | undefined) : undefined;
   const field = [...path].reverse().find((p): p is string => typeof p === 'string');
-  const fix = custom ?? (field !== undefined ? FIELD_FIXES[field] : undefined) ?? 'Correct it (see workflows/README.md for the format)';
+  const fix =
+    custom ?? quotedValueFix(issue, field) ?? (field !== undefined ? FIELD_FIXES[field] : undefined) ?? 'Correct it (see workflows/README.md for the format)';
   return option === undefined ? { file, message, fix } : { file, option, message, fix };
+}
+
+/** A number or true/false written in quotes ("min": "1") is the usual slip; say exactly that. */
+function quotedValueFix(issue: z.core.$ZodIssue, field: string | undefined): string | undefined {
+  if (issue.code !== 'invalid_type' || typeof issue.input !== 'string' || field === undefined) return undefined;
+  const kind = issue.expected === 'boolean' ? 'true or false' : issue.expected === 'number' || issue.expected === 'int' ? 'a number' : undefined;
+  return kind ? `Write "${field}" as ${kind} without quotes, e.g. "${field}": ${issue.expected === 'boolean' ? 'true' : issue.input.trim() || '1'}` : undefined;
 }

@@ -1,6 +1,5 @@
 // Chaos, bounded in time: sockets that keep dropping, servers that restart or
 // die, a bot killed mid-flight. Every job still ends with one message.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { FakeComfy } from '../fakes/comfy/index.ts';
 import { FakeDiscord, type StoredMessage } from '../fakes/discord/index.ts';
 import { BOT_TOKEN, startHarness, type Harness } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
+import { spawnTs } from '../support/spawn-ts.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -115,9 +115,9 @@ describe('chaos', () => {
     };
     let output = '';
     const start = () => {
-      const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const child = spawnTs('src/main.ts', [], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       cleanups.push(() => {
         child.kill('SIGKILL');

@@ -1,5 +1,5 @@
 // Black box: `npm start`'s entry point as a child process, observed only through the fakes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,16 +7,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeComfy } from '../fakes/comfy/index.ts';
 import { FakeDiscord } from '../fakes/discord/index.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
+import { spawnTs } from '../support/spawn-ts.ts';
 import { BOT_TOKEN } from '../support/bot-harness.ts';
 
-const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
 function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawnTs('src/main.ts', [], {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

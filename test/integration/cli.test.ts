@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeComfy, makePng } from '../fakes/comfy/index.ts';
 import { REPO_ROOT, recordedWorkflow } from '../support/recordings.ts';
 
-const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'comfy-cli-'));
 let fake: FakeComfy;
 
@@ -21,8 +20,8 @@ afterAll(async () => {
 function comfy(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
-      TSX,
-      ['src/cli/main.ts', ...args],
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
       { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '', COMFYUI_URL: fake.url, ...env }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

@@ -1,0 +1,126 @@
+// Bad input table (R6), ComfyUI misbehaving around an accepted job: its socket
+// refused, a restart mid-job, output nodes that give no images, outputs too
+// large for Discord. Every accepted job ends with a specific message.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { StoredMessage } from '../fakes/discord/index.ts';
+import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { REPO_ROOT } from '../support/recordings.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const isFinal = (m: StoredMessage) => m.content?.includes('done in') ?? false;
+const isRunning = (m: StoredMessage) => /step \d+\//.test(m.content ?? '');
+const promptIdsSubmitted = (h: Harness) =>
+  h.comfy.requests.filter((r) => r.method === 'POST' && r.path === '/prompt').map((r) => (r.json as { prompt_id: string }).prompt_id);
+const buttonIds = (m: StoredMessage): string[] =>
+  (m.components ?? [])
+    .flatMap((row) => ('components' in row ? (row.components as unknown[]) : []))
+    .map((c) => (c as { custom_id?: string }).custom_id ?? '');
+
+describe('ComfyUI misbehaving while jobs run', () => {
+  it('its socket refused (403) for a while: the jobs finish meanwhile and are reconciled once the socket is back', async () => {
+    h = await startHarness({ comfy: { stepMs: 1 } });
+    h.comfy.refuseSockets(403);
+    h.comfy.dropSockets();
+    const tokens = await Promise.all(
+      ['ana', 'bob'].map((user) => h!.generate('txt2img', { prompt: `${user} while the socket is refused`, steps: 3 }, { user })),
+    );
+    // Both run to the end on ComfyUI while the bot hears nothing from it…
+    await h.comfy.waitForRequest(() => promptIdsSubmitted(h!).length === 2);
+    await Promise.all(promptIdsSubmitted(h).map((id) => h!.comfy.waitForHistory(id)));
+    await h.comfy.waitForRequest((r) => r.route === '/ws' && r.status === 403);
+    for (const t of tokens) expect(h.discord.originalMessage(t)?.content).not.toContain('done in');
+    // …and once ComfyUI lets the socket in again, the bot reads their results from /history.
+    h.comfy.refuseSockets(null);
+    const finals = await Promise.all(tokens.map((t) => h!.reply(t, isFinal, 10_000)));
+    for (const f of finals) expect(f.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/\.png$/)]);
+    expect(h.comfy.requests.some((r) => r.route.startsWith('/history/'))).toBe(true);
+  });
+
+  it('a restart mid-job: the user is told the job was lost, with a Retry button that runs it again', async () => {
+    h = await startHarness({ comfy: { stepMs: 15 } });
+    const token = await h.generate('txt2img', { prompt: 'lost in a restart', steps: 40, seed: 4242 });
+    const running = await h.reply(token, isRunning);
+    const job = h.bot.ledger.byMessageId(running.id)!;
+    await h.comfy.restart();
+    const lost = await h.reply(token, (m) => m.content?.includes('was lost') ?? false, 30_000);
+    expect(lost.content).toContain(`<@${h.discord.user('ana').id}> your job was lost`);
+    expect(lost.content).toContain('restarted');
+    expect(lost.content).toContain('Press **Retry**');
+    expect(buttonIds(lost)).toEqual([`retry:${job.id}`]);
+    expect(h.bot.ledger.get(job.id)?.outcome).toBe('lost');
+
+    h.comfy.stepMs = 1;
+    const retry = await h.discord.sendButton({ customId: `retry:${job.id}`, message: lost.id, user: 'ana' });
+    const again = await h.reply(retry.token, isFinal);
+    // The same settings, seed included.
+    expect(again.embeds?.[0]?.fields?.find((f) => f.name === 'Seed')?.value).toBe('4242');
+    expect(promptIdsSubmitted(h)).toHaveLength(2);
+  });
+
+  it('a node failing at run time (here SaveImage): names the node and the error, with Try again', async () => {
+    h = await startHarness({ comfy: { stepMs: 1 } });
+    h.comfy.failNode('SaveImage', { exception_type: 'OSError', exception_message: '[Errno 28] No space left on device' }, 1);
+    const token = await h.generate('txt2img', { prompt: 'no room', steps: 2 });
+    const failed = await h.reply(token, (m) => m.content?.startsWith('❌') ?? false);
+    expect(failed.content).toBe(`❌ <@${h.discord.user('ana').id}> the job failed in SaveImage (#9): [Errno 28] No space left on device`);
+    expect(buttonIds(failed)[0]).toMatch(/^retry:/);
+    const again = await h.generate('txt2img', { prompt: 'room again', steps: 2 }, { user: 'bob' });
+    await h.reply(again, isFinal);
+  });
+});
+
+describe('outputs that cannot be posted', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  /** The shipped txt2img plus "latent": the same graph ending in SaveLatent, an output node that saves no image. */
+  function workflowsWithLatentOnly(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-latent-'));
+    dirs.push(dir);
+    for (const f of ['txt2img.json', 'txt2img.manifest.json']) copyFileSync(join(REPO_ROOT, 'workflows', f), join(dir, f));
+    const graph = JSON.parse(readFileSync(join(REPO_ROOT, 'workflows', 'txt2img.json'), 'utf8')) as Record<string, unknown>;
+    delete graph['8'];
+    graph['9'] = { inputs: { filename_prefix: 'latents/discord', samples: ['3', 0] }, class_type: 'SaveLatent', _meta: { title: 'Save Latent' } };
+    writeFileSync(join(dir, 'latent.json'), JSON.stringify(graph));
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'workflows', 'txt2img.manifest.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'latent.manifest.json'), JSON.stringify({ ...manifest, name: 'latent', workflow: 'latent.json', outputs: [] }));
+    return dir;
+  }
+
+  it('a workflow whose output node saves no image: finishes with a message saying so and what to check', async () => {
+    h = await startHarness({ comfy: { stepMs: 1 }, env: { WORKFLOWS_DIR: workflowsWithLatentOnly() } });
+    const token = await h.generate('latent', { prompt: 'only a latent', steps: 2 });
+    const final = await h.reply(token, isFinal);
+    expect(final.content).toContain('ℹ️ The workflow finished but produced no images (its output nodes saved none).');
+    expect(final.content).toContain('Save Image node');
+    expect(final.attachments).toEqual([]);
+    expect(buttonIds(final)).toEqual([expect.stringMatching(/^reroll:/)]);
+  });
+
+  it('an image too large for the upload limit even as low-quality JPEG: says so, names the file and where it is', async () => {
+    h = await startHarness({ comfy: { stepMs: 1, previews: false } });
+    // 150 MB: the fake's JPEG re-encode is size × quality / 400, so even quality 30 is over 10 MB.
+    h.comfy.outputPadBytes = 150 * 1024 * 1024;
+    const token = await h.generate('txt2img', { prompt: 'far too big', steps: 1 });
+    const final = await h.reply(token, isFinal, 25_000);
+    const job = h.bot.ledger.byMessageId(final.id)!;
+    const [image] = (job.result as { images: { filename: string }[] }).images;
+    expect(final.content).toContain(
+      `ℹ️ \`${image!.filename}\` is too large for Discord's 10 MB upload limit even as a low-quality JPEG; it is in the output folder of the ComfyUI server.`,
+    );
+    expect(final.content).not.toContain('produced no images');
+    expect(final.attachments).toEqual([]);
+    // Every quality was tried before giving up.
+    expect(h.comfy.requests.filter((r) => r.path === '/view' && r.query['preview']).map((r) => r.query['preview'])).toEqual(
+      ['jpeg;90', 'jpeg;75', 'jpeg;60', 'jpeg;45', 'jpeg;30'],
+    );
+  });
+});

@@ -1,0 +1,72 @@
+// Two shards under discord.js's ShardingManager, against the fake gateway.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeComfy } from '../fakes/comfy/index.ts';
+import { FakeDiscord, guildIdOnShard } from '../fakes/discord/index.ts';
+import { BOT_TOKEN } from '../support/bot-harness.ts';
+import { REPO_ROOT } from '../support/recordings.ts';
+import { spawnTs } from '../support/spawn-ts.ts';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+describe('sharding', () => {
+  it('runs two shards, each with its own ComfyUI client id, serving its own guilds', async () => {
+    const comfy = await FakeComfy.start({ stepMs: 1 });
+    const discord = await FakeDiscord.start({ shards: 2, guild: { id: guildIdOnShard(0, 2) } });
+    const second = discord.addGuild({ id: guildIdOnShard(1, 2), name: 'second' });
+    cleanups.push(() => comfy.stop(), () => discord.stop());
+    const child = spawnTs('src/main.ts', [], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        DISCORD_TOKEN: BOT_TOKEN,
+        DISCORD_API_URL: discord.apiUrl,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+        COMFYUI_URL: comfy.url,
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'comfycord-shards-')),
+        SHARDS: '2',
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    await discord.waitForRequest((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'), 30_000);
+    const identified = async () => {
+      while (discord.identifies.length < 2) await new Promise((r) => setTimeout(r, 20));
+    };
+    await Promise.race([identified(), new Promise((_, reject) => setTimeout(() => reject(new Error('two shards did not identify')), 30_000))]);
+    expect(discord.identifies.map((i) => (i as { shard?: number[] }).shard?.[0]).sort()).toEqual([0, 1]);
+
+    const tokens = await Promise.all(
+      [discord.guild.id, second.id].map(async (guildId, i) => {
+        const sent = await discord.sendSubcommand({
+          name: 'generate',
+          subcommand: 'txt2img',
+          options: [{ name: 'prompt', type: 3, value: `shard ${i}` }],
+          user: `user${i}`,
+          guildId,
+          channelId: (guildId === second.id ? second : discord.guild).channels[0]!.id,
+        });
+        return sent.token;
+      }),
+    );
+    for (const token of tokens) {
+      const final = await discord.waitForMessage((m) => m.interactionToken === token && (m.content ?? '').includes('done in'), 30_000);
+      expect(final.attachments).toHaveLength(1);
+    }
+    const clientIds = new Set(
+      comfy.requests.filter((r) => r.path === '/prompt' && r.method === 'POST').map((r) => (r.json as { client_id: string }).client_id),
+    );
+    expect(clientIds.size).toBe(2);
+    expect([...clientIds].map((id) => id.replace(/.*-/, '')).sort()).toEqual(['shard0', 'shard1']);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 90_000);
+});
