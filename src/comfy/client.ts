@@ -47,6 +47,7 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
   private positionsBusy = false;
   private positionsDirty = false;
   private reconciling: Promise<void> | undefined;
+  private reconcileAgain: Promise<void> | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private readonly reconcileIntervalMs: number;
   queueRemaining: number | undefined;
@@ -78,9 +79,14 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
   }
 
   /** Opens the socket (and keeps it open); resolves once connected, or rejects after `timeoutMs`. */
-  connect(timeoutMs = 10_000): Promise<void> {
+  /** Opens the socket and keeps it open (reconnecting), without waiting for it. */
+  start(): void {
     this.socket.start();
     this.startReconcileTimer();
+  }
+
+  connect(timeoutMs = 10_000): Promise<void> {
+    this.start();
     if (this.socket.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
       let lastError: Error | undefined;
@@ -195,7 +201,15 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
    * reconnect, anything the server sent while the socket was down is lost.
    */
   reconcile(): Promise<void> {
-    this.reconciling ??= this.doReconcile().finally(() => {
+    if (this.reconciling) {
+      // Jobs added while a pass runs were not in it: one more pass follows, shared by every caller.
+      this.reconcileAgain ??= this.reconciling.catch(() => {}).then(() => {
+        this.reconcileAgain = undefined;
+        return this.reconcile();
+      });
+      return this.reconcileAgain;
+    }
+    this.reconciling = this.doReconcile().finally(() => {
       this.reconciling = undefined;
     });
     return this.reconciling;

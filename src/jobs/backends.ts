@@ -124,7 +124,7 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
   }
 
   async start(): Promise<void> {
-    for (const b of this.backends) b.client.socket.start();
+    for (const b of this.backends) b.client.start();
     await Promise.all(this.backends.map((b) => this.check(b)));
     this.timer = setInterval(() => {
       for (const b of this.backends) void this.check(b);
