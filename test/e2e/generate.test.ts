@@ -34,6 +34,19 @@ describe('/generate', () => {
     expect(h.discord.count429).toBe(0);
   });
 
+  it('shows the queue position while waiting, and keeps it current as the queue moves', async () => {
+    h = await startHarness({ comfy: { stepMs: 1 } });
+    h.comfy.hold();
+    const first = await h.generate('txt2img', { prompt: 'first' });
+    const firstMessage = await h.reply(first, (m) => m.content?.includes('Queued — position 1') ?? false);
+    const second = await h.generate('txt2img', { prompt: 'second' }, { user: 'bob' });
+    await h.reply(second, (m) => m.content?.includes('Queued — position 2 of 2') ?? false);
+    await h.discord.sendButton({ customId: `cancel:${h.bot.ledger.byMessageId(firstMessage.id)!.id}`, message: firstMessage.id, user: 'ana' });
+    await h.reply(second, (m) => m.content?.includes('Queued — position 1 of 1') ?? false);
+    h.comfy.release();
+    await h.reply(second, isFinal);
+  });
+
   it('img2img: downloads the attachment from the CDN, uploads it, and the LoadImage names the upload', async () => {
     h = await startHarness({ comfy: { stepMs: 1 } });
     const image = h.discord.addAttachment({ filename: 'cat.png', contentType: 'image/png', bytes: makePng(64, 64, [200, 10, 10]) });

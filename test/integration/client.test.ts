@@ -103,6 +103,24 @@ describe('ComfyClient jobs', () => {
     f.release();
   });
 
+  it('tells a waiting job its place in the queue, and keeps it current as the queue moves', async () => {
+    const f = await fake({ stepMs: 0 });
+    f.hold();
+    const c = client(f.url);
+    await c.connect();
+    const first = await c.submit(txt2img(2, 61));
+    const positions: number[] = [];
+    const second = await c.submit(txt2img(2, 62), { onJob: (j) => j.on('queued', (q) => positions.push(q.position)) });
+    await new Promise<void>((resolve) => (positions.includes(2) ? resolve() : second.once('queued', () => resolve())));
+    expect(positions).toContain(2);
+    expect(first.position).toBe(1);
+    await first.cancel();
+    await new Promise<void>((resolve) => (second.position === 1 ? resolve() : second.once('queued', () => resolve())));
+    expect(second.position).toBe(1);
+    f.release();
+    expect((await second.done).status).toBe('success');
+  });
+
   it('cancels a waiting job by deleting it, and a running one by a targeted interrupt', async () => {
     const f = await fake({ stepMs: 30 });
     const c = client(f.url);
