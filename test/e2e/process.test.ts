@@ -63,6 +63,28 @@ describe('the bot process', () => {
     expect(bot.output()).not.toContain(BOT_TOKEN);
   });
 
+  it('npm run register registers the commands in the guild and exits', async () => {
+    const discord = await FakeDiscord.start();
+    cleanups.push(() => discord.stop());
+    const child = spawnTs('src/register.ts', [], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        DISCORD_TOKEN: BOT_TOKEN,
+        DISCORD_API_URL: discord.apiUrl,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_GUILD_ID: discord.guild.id,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(out).toContain(`Registered 7 commands in guild ${discord.guild.id}`);
+    const put = discord.requests.find((r) => r.method === 'PUT');
+    expect(put?.route).toBe(`/applications/${discord.applicationId}/guilds/${discord.guild.id}/commands`);
+  });
+
   it('refuses to start with one message naming every bad setting, exit code 1', async () => {
     const bot = run({ COMFYUI_URL: 'not a url', EDIT_INTERVAL_MS: 'fast' });
     expect(await bot.exit).toBe(1);
