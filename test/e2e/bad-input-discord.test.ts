@@ -6,6 +6,7 @@ import { ApplicationCommandOptionType, PermissionFlagsBits } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoggedRequest, StoredMessage } from '../fakes/discord/index.ts';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { waitFor } from '../support/wait.ts';
 
 const started: Harness[] = [];
 afterEach(async () => {
@@ -41,13 +42,6 @@ async function jobBeforeItsFinalEdit(h: Harness): Promise<{ token: string; messa
   return { token, message };
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 describe('Discord answering with errors', () => {
   it('429 on the final edit: the bot waits retry_after, sends it again, and the result arrives', async () => {

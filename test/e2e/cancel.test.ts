@@ -3,6 +3,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../fakes/discord/index.ts';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { waitFor } from '../support/wait.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -74,11 +75,3 @@ describe('cancelling', () => {
     h.comfy.release();
   });
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setImmediate(r));
-  }
-}

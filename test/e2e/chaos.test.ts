@@ -9,6 +9,7 @@ import { FakeDiscord, type StoredMessage } from '../fakes/discord/index.ts';
 import { BOT_TOKEN, startHarness, type Harness } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 import { spawnTs } from '../support/spawn-ts.ts';
+import { waitFor } from '../support/wait.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -41,7 +42,7 @@ describe('chaos', () => {
     // No job posted its result anywhere else a second time.
     const channelPosts = [...h.discord.messages.values()].filter((m) => !m.interactionToken && (m.content ?? '').includes('done in'));
     expect(channelPosts).toEqual([]);
-    await until(() => h.bot.ledger.unfinished().length === 0);
+    await waitFor(() => h.bot.ledger.unfinished().length === 0);
     expect(h.discord.count429).toBe(0);
   }, 90_000);
 
@@ -166,12 +167,3 @@ describe('chaos', () => {
     }
   }, 90_000);
 });
-
-/** Waits for the bot to record what the fakes already saw (its own bookkeeping after a request). */
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setImmediate(r));
-  }
-}
