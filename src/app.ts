@@ -176,14 +176,14 @@ async function loadWorkflowsLogged(dir: string, log: Logger): Promise<Map<string
 }
 
 /**
- * Warns about workflows a server cannot run (missing node classes, inputs, models).
- * They stay offered: with several servers another may run them, and a job that
- * cannot run gets ComfyUI's own validation message.
+ * A workflow the first reachable server cannot run (a node class, an input, a
+ * range or a fixed choice it lacks) is skipped with the reason logged; the
+ * others still load. Without a reachable server, every workflow is kept.
  */
 async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow>, pool: BackendPool, log: Logger): Promise<void> {
   const backend = pool.backends.find((b) => b.healthy);
   if (!backend) {
-    log.warn('no ComfyUI server reachable at start; workflows are checked against a server later');
+    log.warn('no ComfyUI server reachable at start; workflows were checked against their files only');
     return;
   }
   const info = await backend.client.http.objectInfo().catch(() => undefined);
@@ -191,7 +191,11 @@ async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow
   for (const [name, w] of workflows) {
     const problems = validateAgainstObjectInfo(w.manifest, w.workflow, info, w);
     if (problems.length === 0) continue;
-    for (const p of problems) log.warn('workflow does not fit the ComfyUI server', { workflow: name, problem: formatProblem(p) });
+    workflows.delete(name);
+    for (const p of problems) log.warn('workflow skipped: the ComfyUI server cannot run it', { workflow: name, server: backend.name, problem: formatProblem(p) });
+  }
+  if (workflows.size > 25) {
+    log.warn('Discord allows 25 subcommands; only the first 25 workflows are offered', { skipped: [...workflows.keys()].slice(25) });
   }
 }
 

@@ -1,9 +1,13 @@
 // Workflows as slash commands: definitions within Discord's limits, live
 // autocomplete, and the buttons on results.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApplicationCommandOptionType } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../fakes/discord/index.ts';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { REPO_ROOT } from '../support/recordings.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -51,6 +55,22 @@ describe('workflows in Discord', () => {
     }
     const img2img = generate.options!.find((o) => o.name === 'img2img')!;
     expect(img2img.options?.find((o) => o.name === 'image')).toMatchObject({ type: ApplicationCommandOptionType.Attachment, required: true });
+  });
+
+  it('skips at start a workflow the server cannot run, with a warning naming it; the others load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+    for (const f of ['txt2img.json', 'txt2img.manifest.json']) copyFileSync(join(REPO_ROOT, 'workflows', f), join(dir, f));
+    const custom = JSON.parse(readFileSync(join(REPO_ROOT, 'workflows/txt2img.json'), 'utf8')) as Record<string, { class_type: string }>;
+    Object.values(custom).find((n) => n.class_type === 'KSampler')!.class_type = 'FancySampler';
+    writeFileSync(join(dir, 'fancy.json'), JSON.stringify(custom));
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'workflows/txt2img.manifest.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'fancy.manifest.json'), JSON.stringify({ ...manifest, name: 'fancy', workflow: 'fancy.json' }));
+    h = await startHarness({ env: { WORKFLOWS_DIR: dir } });
+    const put = h.discord.requests.find((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'));
+    const generate = (put?.json as CommandJson[]).find((c) => c.name === 'generate')!;
+    expect(generate.options?.map((o) => o.name)).toEqual(['txt2img']);
+    const warning = h.logs.find((l) => l.includes('workflow skipped') && l.includes('fancy'));
+    expect(warning).toMatch(/FancySampler/);
   });
 
   it('autocompletes checkpoints from the live server, filtered, and picks up new ones', async () => {
