@@ -1,8 +1,12 @@
 // A job's life in Discord, end to end: real discord.js, fake Discord, fake ComfyUI.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makePng } from '../fakes/comfy/index.ts';
 import type { StoredMessage } from '../fakes/discord/index.ts';
 import { startHarness, BOT_TOKEN, type Harness } from '../support/bot-harness.ts';
+import { REPO_ROOT } from '../support/recordings.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -103,6 +107,31 @@ describe('/generate', () => {
       expect(attachmentNames(final)).toEqual(ownFiles);
     }
     expect(h.discord.count429).toBe(0);
+  });
+
+  it('re-encodes an output larger than the upload limit as JPEG, and says so', async () => {
+    h = await startHarness({ comfy: { stepMs: 0 } });
+    h.comfy.outputPadBytes = 12 * 1024 * 1024;
+    const token = await h.generate('txt2img', { prompt: 'huge' });
+    const final = await h.reply(token, isFinal);
+    expect(attachmentNames(final)).toEqual([expect.stringMatching(/\.jpg$/)]);
+    expect(final.content).toMatch(/re-encoded as JPEG to fit Discord's 10 MB upload limit/);
+    const views = h.comfy.requests.filter((r) => r.path === '/view');
+    expect(views.map((r) => r.query['preview'])).toContain('jpeg;90');
+  });
+
+  it('posts at most 10 images in the job message and the rest in a follow-up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+    copyFileSync(join(REPO_ROOT, 'workflows/txt2img.manifest.json'), join(dir, 'txt2img.manifest.json'));
+    const wf = JSON.parse(readFileSync(join(REPO_ROOT, 'workflows/txt2img.json'), 'utf8')) as Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+    Object.values(wf).find((n) => n.class_type === 'EmptyLatentImage')!.inputs['batch_size'] = 12;
+    writeFileSync(join(dir, 'txt2img.json'), JSON.stringify(wf));
+    h = await startHarness({ comfy: { stepMs: 0 }, env: { WORKFLOWS_DIR: dir } });
+    const token = await h.generate('txt2img', { prompt: 'a dozen' });
+    const final = await h.reply(token, isFinal);
+    expect(final.attachments).toHaveLength(10);
+    const followUp = await h.discord.waitForMessage((m) => m.channel_id === final.channel_id && m.id !== final.id && m.attachments.length === 2);
+    expect(new Set([...attachmentNames(final), ...attachmentNames(followUp)]).size).toBe(12);
   });
 
   it('refuses a non-image attachment with a message saying what to attach', async () => {
