@@ -82,6 +82,8 @@ const MIGRATIONS: Record<number, string> = {
     CREATE UNIQUE INDEX jobs_prompt ON jobs (prompt_id);
     CREATE INDEX jobs_open ON jobs (state) WHERE state != 'delivered';
     CREATE INDEX jobs_user ON jobs (user_id, created_at);
+    CREATE INDEX jobs_message ON jobs (json_extract(delivery, '$.messageId'));
+    CREATE INDEX jobs_channel_message ON jobs (json_extract(delivery, '$.channelMessageId'));
   `,
 };
 
