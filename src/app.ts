@@ -74,6 +74,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     log,
     shard,
   });
+  const retentionMs = config.INPUT_RETENTION_DAYS * 86_400_000;
+  const prune = () => void service.pruneInputs(retentionMs).catch((err: unknown) => log.warn('could not remove old input images', { error: err }));
+  const pruneTimer = setInterval(prune, 3_600_000);
+  pruneTimer.unref();
+  prune();
   const outbox = new Outbox({ perMessageIntervalMs: config.EDIT_INTERVAL_MS, requestsPerSecond: config.DISCORD_REQUESTS_PER_SECOND });
   const messenger = new JobMessenger({
     rest: client.rest,
@@ -148,6 +153,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(pruneTimer);
       messenger.close();
       outbox.close();
       await client.destroy();

@@ -66,6 +66,8 @@ export const ConfigSchema = z.object({
   ATTACHMENT_HOSTS: list(DISCORD_CDN_HOSTS),
   MAX_ATTACHMENT_MB: int(25, 1, 500),
   DATA_DIR: z.string().default('./data'),
+  /** Days the users' input images are kept (for Re-roll and failover) after a job ends. */
+  INPUT_RETENTION_DAYS: int(7, 1, 3650),
   WORKFLOWS_DIR: z.string().default('./workflows'),
   REGISTER_COMMANDS: bool(true),
   EDIT_INTERVAL_MS: int(1500, 250, 60_000),

@@ -202,6 +202,18 @@ export class Ledger {
     return row.n;
   }
 
+  /** Delivered jobs created before `cutoff` that still keep input images on disk. */
+  withInputsBefore(cutoff: number): JobRow[] {
+    const rows = this.db
+      .prepare("SELECT * FROM jobs WHERE state = 'delivered' AND created_at < ? AND inputs != '{}'")
+      .all(cutoff) as RawRow[];
+    return rows.map(fromRaw);
+  }
+
+  clearInputs(id: string): void {
+    this.db.prepare("UPDATE jobs SET inputs = '{}' WHERE id = ?").run(id);
+  }
+
   recentForUser(userId: string, limit: number): JobRow[] {
     const rows = this.db
       .prepare('SELECT * FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?')

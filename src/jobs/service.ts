@@ -1,7 +1,7 @@
 // Jobs as the bot sees them: accepted, recorded, submitted to a server, followed
 // to the end, and re-attached after any restart. Knows nothing of Discord.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ComfyUnavailableError } from '../comfy/errors.ts';
 import type { Job, JobResult } from '../comfy/job.ts';
@@ -261,6 +261,20 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     return rows.length;
   }
 
+  /**
+   * Deletes the kept input images of jobs delivered more than `maxAgeMs` ago, so
+   * weeks of img2img do not fill the disk. Their Re-roll then asks for a new upload.
+   */
+  async pruneInputs(maxAgeMs: number, now = Date.now()): Promise<number> {
+    const rows = this.o.ledger.withInputsBefore(now - maxAgeMs);
+    for (const row of rows) {
+      await rm(join(this.o.dataDir, 'inputs', row.id), { recursive: true, force: true });
+      this.o.ledger.clearInputs(row.id);
+    }
+    if (rows.length) this.o.log.info('removed old input images', { jobs: rows.length });
+    return rows.length;
+  }
+
   /** Runs a job again with the same values (the retry button of a lost job). */
   async retry(id: string, userId: string, delivery: Delivery, shard: number, newSeed: boolean): Promise<JobRow> {
     const row = this.o.ledger.get(id);
@@ -269,6 +283,9 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     for (const [name, input] of Object.entries(row.inputs)) {
       attachments[name] = { bytes: await readFile(input.path), filename: input.filename };
     }
+    const loadedForInputs = this.o.workflows.get(row.workflow);
+    const needsUpload = loadedForInputs?.manifest.options.some((o) => o.type === 'image' && o.required && !attachments[o.name]);
+    if (needsUpload) throw new UserError('The input image of that job is no longer kept; start a new job with the image attached.');
     const loaded = this.o.workflows.get(row.workflow);
     if (!loaded) throw new UserError(`The workflow "${row.workflow}" is no longer installed, so this job cannot be run again.`);
     const values = valuesOf(loaded, newSeed ? withoutSeeds(loaded, row.params) : row.params);

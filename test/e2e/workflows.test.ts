@@ -1,6 +1,6 @@
 // Workflows as slash commands: definitions within Discord's limits, live
 // autocomplete, and the buttons on results.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationCommandOptionType } from 'discord.js';
@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../fakes/discord/index.ts';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
+import { waitFor } from '../support/wait.ts';
+import { makePng } from '../fakes/comfy/index.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -126,6 +128,21 @@ describe('workflows in Discord', () => {
     expect(second.embeds?.[0]?.title).toBe('img2img');
     const upload = h.comfy.requests.find((r) => r.path === '/upload/image');
     expect(upload?.form?.files['image']?.bytes.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('old input images are removed after the retention time, and Re-roll then asks for a new upload', async () => {
+    h = await startHarness({ comfy: { stepMs: 0 } });
+    const image = h.discord.addAttachment({ filename: 'cat.png', contentType: 'image/png', bytes: makePng(32, 32, [1, 2, 3]) });
+    const token = await h.generate('img2img', { prompt: 'keep me' }, { attachments: { image } });
+    const first = await h.reply(token, isFinal);
+    const jobId = /job (\w+)/.exec(first.embeds?.[0]?.footer?.text ?? '')?.[1]!;
+    await waitFor(() => h!.bot.ledger.get(jobId)?.state === 'delivered');
+    expect(existsSync(join(h.dataDir, 'inputs', jobId))).toBe(true);
+    expect(await h.bot.service.pruneInputs(0, Date.now() + 1)).toBe(1);
+    expect(existsSync(join(h.dataDir, 'inputs', jobId))).toBe(false);
+    const sent = await h.discord.sendButton({ customId: `reroll:${jobId}`, message: first.id, user: 'ana' });
+    const reply = await h.reply(sent.token, (m) => m.content?.includes('⚠️') ?? false);
+    expect(reply.content).toContain('no longer kept');
   });
 
   it('buttons keep working after a bot restart', async () => {
