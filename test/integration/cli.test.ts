@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeComfy, makePng } from '../fakes/comfy/index.ts';
 import { REPO_ROOT, recordedWorkflow } from '../support/recordings.ts';
+import { spawnTs } from '../support/spawn-ts.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'comfy-cli-'));
 let fake: FakeComfy;
@@ -124,6 +125,30 @@ describe('comfy CLI', () => {
     const saved = await comfy(['view', filename, '--out', out]);
     expect(saved.code).toBe(0);
     expect(readFileSync(out).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('watch prints live events with a progress bar until Ctrl-C', async () => {
+    const child = spawnTs('src/cli/main.ts', ['watch', '--url', fake.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => pattern.test(out + err) && resolve();
+        child.stdout?.on('data', (d: Buffer) => ((out += d.toString()), check()));
+        child.stderr?.on('data', (d: Buffer) => ((err += d.toString()), check()));
+        check();
+      });
+    await seen(/watching .* as client (\S+)/);
+    const clientId = /as client (\S+)/.exec(err)![1]!;
+    const wf = recordedWorkflow('txt2img') as Record<string, { inputs: Record<string, unknown> }>;
+    wf['3']!.inputs['seed'] = 4242;
+    wf['3']!.inputs['steps'] = 3;
+    await fetch(`${fake.url}/prompt`, { method: 'POST', body: JSON.stringify({ prompt: wf, client_id: clientId }) });
+    await seen(/finished/);
+    expect(out).toMatch(/\[█+░*\] 3\/3/);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 
   it('--url wins over COMFYUI_URL, and an unreachable server is one line on stderr', async () => {
