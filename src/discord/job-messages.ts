@@ -9,6 +9,8 @@ import type { Logger } from '../log.ts';
 import { finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
 import type { Outbox } from './outbox.ts';
 import { CANCEL_EMOJI } from './reactions.ts';
+import { RecentSet } from './recent-set.ts';
+import { Semaphore } from './semaphore.ts';
 import { fetchFinalImages } from './results.ts';
 
 export interface JobMessengerOptions {
@@ -30,9 +32,12 @@ const UNKNOWN_WEBHOOK = 10015;
 
 export class JobMessenger {
   private readonly live = new Map<string, LiveState>();
-  private readonly gone = new Set<string>();
+  private readonly gone = new RecentSet(10_000);
   private readonly moveTimers = new Map<string, NodeJS.Timeout>();
   private readonly delivering = new Set<string>();
+  private readonly deliveries = new Semaphore(8);
+  /** Jobs whose result was delivered: a late event about them must not bring their progress back. */
+  private readonly done = new RecentSet(10_000);
   private readonly tick: NodeJS.Timeout;
 
   constructor(private readonly o: JobMessengerOptions) {
@@ -69,6 +74,7 @@ export class JobMessenger {
 
   private onUpdate(u: JobUpdate): void {
     const job = u.job;
+    if (this.done.has(job.id)) return;
     if (u.kind === 'finished') {
       void this.deliver(job, u.result);
       return;
@@ -119,11 +125,16 @@ export class JobMessenger {
     const state = this.live.get(job.id);
     if (!state) return;
     this.o.outbox
-      .push(job.id, 'progress', async () => {
-        const current = this.o.service.ledger.get(job.id) ?? job;
-        if (current.state === 'finished' || current.state === 'delivered') return;
-        await this.edit(current, liveView(current, state));
-      })
+      .push(
+        job.id,
+        'progress',
+        async () => {
+          const current = this.o.service.ledger.get(job.id) ?? job;
+          if (current.state === 'finished' || current.state === 'delivered') return;
+          await this.edit(current, liveView(current, state));
+        },
+        { global: !viaInteraction(job) },
+      )
       .catch((err: unknown) => this.o.log.warn('progress edit failed', { jobId: job.id, error: err }));
   }
 
@@ -136,23 +147,33 @@ export class JobMessenger {
     this.moveTimers.delete(job.id);
     const log = this.o.log.child({ jobId: job.id, userId: job.userId, promptId: job.promptId });
     try {
-      let images: FinalImages | undefined;
-      if (result.kind === 'success') {
-        const http = this.o.pool.byUrl(result.server)?.client.http;
-        images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId));
-      }
-      const payload = finalView(job, result, images);
-      await this.o.outbox.push(job.id, 'final', async () => {
-        const current = this.o.service.ledger.get(job.id) ?? job;
-        await this.sendFinal(current, payload);
-        for (const batch of images?.overflow ?? []) {
-          await this.postInChannel(current.delivery.channelId, { content: '', embeds: [], components: [], files: batch });
+      // Few deliveries at once: each holds its images in memory until Discord has them.
+      await this.deliveries.run(async () => {
+        let images: FinalImages | undefined;
+        if (result.kind === 'success') {
+          const http = this.o.pool.byUrl(result.server)?.client.http;
+          images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId));
         }
+        const payload = finalView(job, result, images);
+        const overflow = images?.overflow ?? [];
+        await this.o.outbox.push(
+          job.id,
+          'final',
+          async () => {
+            const current = this.o.service.ledger.get(job.id) ?? job;
+            await this.sendFinal(current, payload);
+            for (const batch of overflow) {
+              await this.postInChannel(current.delivery.channelId, { content: '', embeds: [], components: [], files: batch });
+            }
+          },
+          { global: !viaInteraction(job) || overflow.length > 0 },
+        );
+        log.info('result delivered', { outcome: result.kind, images: images?.files.length ?? 0 });
       });
       this.o.service.markDelivered(job.id);
+      this.done.add(job.id);
       this.o.outbox.drop(job.id);
       this.o.outbox.drop(`${job.id}:react`);
-      log.info('result delivered', { outcome: result.kind, images: images?.files.length ?? 0 });
     } catch (err) {
       log.error('could not deliver the result', { error: err });
     } finally {
@@ -256,6 +277,12 @@ export class JobMessenger {
     timer.unref();
     this.moveTimers.set(job.id, timer);
   }
+}
+
+/** The job's message is still edited with the interaction token (not bound to the global rate limit). */
+function viaInteraction(job: JobRow): boolean {
+  const d = job.delivery;
+  return !d.channelMessageId && Boolean(d.interactionToken) && (d.tokenExpiresAt ?? 0) > Date.now() + 5_000;
 }
 
 function body(payload: MessagePayload, job?: JobRow) {

@@ -7,6 +7,8 @@ export type Priority = 'final' | 'progress';
 interface Slot {
   key: string;
   priority: Priority;
+  /** Counts against the bot-wide budget (bot-token requests); interaction-token edits do not. */
+  global: boolean;
   send: () => Promise<void>;
   /** Earliest time this message may be edited again. */
   notBefore: number;
@@ -33,6 +35,7 @@ export class Outbox {
   private readonly finishedAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<string>();
+  private globalInFlight = 0;
   private closed = false;
   private readonly now: () => number;
   requestsSent = 0;
@@ -44,9 +47,11 @@ export class Outbox {
   /**
    * Queues `send` as the next state of message `key`, replacing any state not
    * yet sent. Resolves when this state (or a newer one) has been sent.
-   * A `final` send is never replaced by a progress one.
+   * A `final` send is never replaced by a progress one. Requests made with an
+   * interaction token are not bound to Discord's global rate limit: pass
+   * `global: false` and only the per-message interval applies.
    */
-  push(key: string, priority: Priority, send: () => Promise<void>): Promise<void> {
+  push(key: string, priority: Priority, send: () => Promise<void>, options: { global?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const existing = this.waiting.get(key);
@@ -59,6 +64,7 @@ export class Outbox {
       const slot: Slot = {
         key,
         priority,
+        global: options.global ?? true,
         send,
         notBefore,
         resolvers: [...(existing?.resolvers ?? []), { resolve, reject }],
@@ -93,23 +99,22 @@ export class Outbox {
     if (this.closed) return;
     const now = this.now();
     while (this.finishedAt.length && this.finishedAt[0]! <= now - 1000) this.finishedAt.shift();
-    let budget = this.options.requestsPerSecond - this.finishedAt.length - this.inFlight.size;
+    let budget = this.options.requestsPerSecond - this.finishedAt.length - this.globalInFlight;
     let nextWake = Infinity;
-    if (budget > 0) {
-      const ready = [...this.waiting.values()]
-        .filter((s) => !this.inFlight.has(s.key))
-        .sort((a, b) => rank(a) - rank(b) || a.notBefore - b.notBefore);
-      for (const slot of ready) {
-        if (budget <= 0) break;
-        if (slot.notBefore > now) {
-          nextWake = Math.min(nextWake, slot.notBefore);
-          continue;
-        }
-        budget--;
-        this.dispatch(slot, now);
+    const ready = [...this.waiting.values()]
+      .filter((s) => !this.inFlight.has(s.key))
+      .sort((a, b) => rank(a) - rank(b) || a.notBefore - b.notBefore);
+    for (const slot of ready) {
+      if (slot.global && budget <= 0) continue;
+      if (slot.notBefore > now) {
+        nextWake = Math.min(nextWake, slot.notBefore);
+        continue;
       }
+      if (slot.global) budget--;
+      this.dispatch(slot, now);
     }
-    if (budget <= 0 && this.finishedAt.length) nextWake = Math.min(nextWake, this.finishedAt[0]! + 1000);
+    const waitingGlobal = [...this.waiting.values()].some((w) => w.global && !this.inFlight.has(w.key));
+    if (budget <= 0 && waitingGlobal && this.finishedAt.length) nextWake = Math.min(nextWake, this.finishedAt[0]! + 1000);
     if (nextWake !== Infinity && this.waiting.size > 0) {
       this.timer = setTimeout(() => this.pump(), Math.max(1, nextWake - this.now()));
     }
@@ -118,6 +123,7 @@ export class Outbox {
   private dispatch(slot: Slot, now: number): void {
     this.waiting.delete(slot.key);
     this.inFlight.add(slot.key);
+    if (slot.global) this.globalInFlight++;
     this.lastSent.set(slot.key, now);
     this.requestsSent++;
     slot
@@ -128,7 +134,10 @@ export class Outbox {
       )
       .finally(() => {
         this.inFlight.delete(slot.key);
-        this.finishedAt.push(this.now());
+        if (slot.global) {
+          this.globalInFlight--;
+          this.finishedAt.push(this.now());
+        }
         this.pump();
       });
   }

@@ -71,3 +71,17 @@ describe('Outbox', () => {
     outbox.close();
   });
 });
+
+describe('Outbox and interaction-token requests', () => {
+  it('does not hold interaction-token edits to the bot-wide budget', async () => {
+    const now = 0;
+    const outbox = new Outbox({ perMessageIntervalMs: 0, requestsPerSecond: 1, now: () => now });
+    const sent: string[] = [];
+    await outbox.push('a', 'progress', async () => void sent.push('bot-token'));
+    await Promise.all(
+      ['b', 'c', 'd'].map((k) => outbox.push(k, 'final', async () => void sent.push(`interaction ${k}`), { global: false })),
+    );
+    expect(sent).toEqual(['bot-token', 'interaction b', 'interaction c', 'interaction d']);
+    outbox.close();
+  });
+});

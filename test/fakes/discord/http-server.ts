@@ -26,8 +26,9 @@ interface Answer {
 
 // Interaction callbacks and webhook calls are authorised by the interaction token in the path.
 const TOKEN_AUTHORISED = /^\/(interactions\/[^/]+\/[^/]+\/callback|webhooks\/[^/]+\/[^/]+(\/.*)?)$/;
-// Discord exempts interaction callbacks from the global rate limit.
-const RATE_LIMIT_EXEMPT = /^\/interactions\//;
+// Discord exempts the interaction endpoints from the global rate limit: the callback and the
+// interaction webhook (original response and follow-ups), all authorised by the interaction token.
+const RATE_LIMIT_EXEMPT = /^\/(interactions\/|webhooks\/[^/]+\/[^/]+)/;
 
 export function createRequestHandler(pipeline: HttpPipeline): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
