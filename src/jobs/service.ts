@@ -210,10 +210,15 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const final = toFinal(row, result, this.cancelledBy.get(id) ?? null);
     if (final.kind === 'success') final.images = postedImages(this.o.workflows.get(row.workflow), final.images);
     this.cancelledBy.delete(id);
-    const outcome: Outcome = final.kind === 'success' ? 'success' : final.kind === 'error' ? 'error' : final.kind;
-    const done = this.o.ledger.update(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() })!;
-    log.info('job finished', { outcome, images: final.kind === 'success' ? final.images.length : 0 });
-    this.emit('update', { kind: 'finished', job: done, result: final });
+    this.finishAs(id, final);
+    log.info('job finished', { outcome: final.kind, images: final.kind === 'success' ? final.images.length : 0 });
+  }
+
+  /** Records the end of a job and hands it to the Discord side for the final message. */
+  private finishAs(id: string, final: FinalResult): void {
+    const outcome: Outcome = final.kind;
+    const done = this.o.ledger.update(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() });
+    if (done) this.emit('update', { kind: 'finished', job: done, result: final });
   }
 
   /** The Discord side calls this once the user has the final message. */
@@ -307,8 +312,10 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const others = this.o.pool.backends.filter((b) => b !== from && b.healthy);
     if (!loaded || others.length === 0) return false;
     this.moving.add(row.id);
+    let detached = false;
     try {
       const target = await this.o.pool.pick(modelNeeds(loaded, row.params), from ? [from] : []);
+      detached = true;
       this.live.delete(row.id);
       if (from) from.client.untrack(row.promptId);
       const moved = this.o.ledger.update(row.id, { promptId: randomUUID(), server: target.url, attempts: row.attempts + 1 })!;
@@ -322,7 +329,10 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       return true;
     } catch (err) {
       this.o.log.error('could not move job', { jobId: row.id, error: err });
-      return false;
+      if (!detached) return false;
+      // It left its old server and no new one took it: the user must hear of it, with a retry.
+      this.finishAs(row.id, { kind: 'lost', reason: `it could not be moved to another ComfyUI server (${(err as Error).message})` });
+      return true;
     } finally {
       this.moving.delete(row.id);
     }
