@@ -1,61 +1,383 @@
-// The bot end to end: many concurrent /generate through the fake Discord and the
-// fake ComfyUI. Measures the delay from ComfyUI's execution_success to the
-// request that posts the images, Discord requests per job, 429s and memory.
-import { startHarness, type Harness } from '../test/support/bot-harness.ts';
-import { percentile, round } from './support.ts';
+// The bot end to end: the real bot (real discord.js) in this process, the fake
+// Discord and the fake ComfyUI (stepMs 0, 1 MB output PNGs) in a child process
+// (fakes-process.ts), so this process's memory and CPU are the bot's.
+// Measures, per job, the delay from the moment the bot's ComfyUI client hears
+// `execution_success` to the moment the fake Discord receives the request that
+// posts the images; Discord requests per job; 429s; memory.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { startBot, type RunningBot } from '../src/app.ts';
+import { loadConfig, secretsOf } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+import { REPO_ROOT } from '../test/support/recordings.ts';
+import { percentile, progress, round } from './support.ts';
 
-async function runJobs(h: Harness, count: number, concurrency: number, seedBase: number): Promise<number[]> {
-  const delays: number[] = [];
-  let next = 0;
-  const successAt = new Map<string, number>();
-  // The moment ComfyUI reported success, as the bot's client saw it.
-  for (const b of h.bot.pool.backends) {
-    b.client.on('message', (m) => {
-      if (m.type === 'execution_success' && !('unknown' in m)) successAt.set(m.data.prompt_id, performance.now());
+const BOT_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GtEsTt.secret-bot-token-never-logged-0123456';
+const CONCURRENT = Number(process.env['BENCH_BOT_CONCURRENT'] ?? 100);
+/** Sequential jobs in all; memory after the first 500 is the baseline. 5,000 take about 5 minutes on 2 cores. */
+const SEQUENTIAL = Number(process.env['BENCH_BOT_SEQUENTIAL'] ?? 5000);
+const BASELINE = Math.min(500, SEQUENTIAL);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+interface Ready {
+  comfyUrl: string;
+  apiUrl: string;
+  applicationId: string;
+  guildId: string;
+  cdnHost: string;
+}
+
+interface Generated {
+  id: number;
+  token: string;
+  messageId?: string;
+  postedAt: number;
+  postBytes: number;
+  status: number;
+  error?: string;
+}
+
+/** The fakes' process and a request/answer channel to it. */
+class Fakes {
+  private seq = 0;
+  private readonly waiting = new Map<number, (m: unknown) => void>();
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (m) => {
+      const { seq } = m as { seq?: number };
+      if (seq === undefined) return;
+      this.waiting.get(seq)?.(m);
+      this.waiting.delete(seq);
     });
   }
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const token = await h.generate('txt2img', { prompt: `bench ${i}`, seed: seedBase + i, steps: 1 }, { user: `user${i % 50}` });
-      const final = await h.reply(token, (m) => m.content?.includes('done in') ?? false, 60_000);
-      const posted = h.discord.requests.find(
-        (r) => r.method === 'PATCH' && (r.files?.length ?? 0) > 0 && r.payload && JSON.stringify(r.payload).includes('done in') && r.path.includes(token),
-      );
-      const job = h.bot.ledger.byMessageId(final.id);
-      const success = job ? successAt.get(job.promptId) : undefined;
-      if (posted && success !== undefined) delays.push(Math.max(0, posted.at - success));
-    }
+
+  static async start(): Promise<{ fakes: Fakes; ready: Ready }> {
+    const child = fork(join(REPO_ROOT, 'bench/fakes-process.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const ready = await new Promise<Ready>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as Ready));
+      child.once('exit', (code) => reject(new Error(`the fakes' process exited with ${code}`)));
+    });
+    return { fakes: new Fakes(child), ready };
+  }
+
+  ask<T>(body: Record<string, unknown>): Promise<T> {
+    const seq = ++this.seq;
+    return new Promise<T>((resolve) => {
+      this.waiting.set(seq, resolve as (m: unknown) => void);
+      this.child.send({ ...body, seq });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ op: 'stop', seq: ++this.seq });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+function mb(bytes: number): number {
+  return round(bytes / 1024 / 1024, 1);
+}
+
+/** p50/p99 of each stage (ms). */
+function summarize(b: Record<string, number[]>): Record<string, { p50: number; p99: number }> {
+  return Object.fromEntries(
+    Object.entries(b).map(([k, v]) => {
+      const sorted = [...v].sort((x, y) => x - y);
+      return [k, { p50: round(percentile(sorted, 50), 1), p99: round(percentile(sorted, 99), 1) }];
+    }),
+  );
+}
+
+/**
+ * Sizes of the long-lived collections of the bot and discord.js, read through private
+ * fields: after thousands of finished jobs, anything that grows with the job count shows here.
+ */
+function retained(bot: RunningBot): Record<string, number | undefined> {
+  const size = (x: unknown): number | undefined => {
+    if (x instanceof Map || x instanceof Set) return x.size;
+    if (Array.isArray(x)) return x.length;
+    const inner = (x as { items?: unknown } | undefined)?.items; // a bounded set wrapping a Set
+    return inner instanceof Set ? inner.size : (x as { size?: number } | undefined)?.size;
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return delays.sort((a, b) => a - b);
+  const get = (o: unknown, k: string) => (o as Record<string, unknown> | undefined)?.[k];
+  const messenger = bot.context.messenger as unknown;
+  const comfy = bot.pool.backends[0]?.client as unknown;
+  const rest = bot.client.rest as unknown;
+  return {
+    'outbox.lastSent': size(get(bot.outbox, 'lastSent')),
+    'outbox.waiting': size(get(bot.outbox, 'waiting')),
+    'messenger.live': size(get(messenger, 'live')),
+    'messenger.gone': size(get(messenger, 'gone')),
+    'messenger.done': size(get(messenger, 'done')),
+    'messenger.moveTimers': size(get(messenger, 'moveTimers')),
+    'service.live': size(get(bot.service, 'live')),
+    'comfyClient.jobs': size(get(comfy, 'jobs')),
+    'discord.js rest.handlers': size(get(rest, 'handlers')),
+    'discord.js rest.hashes': size(get(rest, 'hashes')),
+    'discord.js channel message cache': [...bot.client.channels.cache.values()].reduce(
+      (n, c) => n + ((c as { messages?: { cache: Map<string, unknown> } }).messages?.cache.size ?? 0),
+      0,
+    ),
+  };
+}
+
+/** Resident memory by kind of mapping, from /proc/self/smaps (Linux): where RSS that is not V8's lives. */
+function residentByMapping(): Record<string, number> | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kb: Record<string, number> = { mallocHeapMb: 0, anonymousMb: 0, filesMb: 0 };
+  let kind = 'anonymousMb';
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[1]!.trim();
+      kind = name === '[heap]' ? 'mallocHeapMb' : name.startsWith('/') ? 'filesMb' : 'anonymousMb';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kb[kind]! += Number(rss[1]);
+  }
+  return Object.fromEntries(Object.entries(kb).map(([k, v]) => [k, round(v / 1024, 1)]));
+}
+
+function memory() {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return {
+    rssMb: mb(m.rss),
+    heapUsedMb: mb(m.heapUsed),
+    heapTotalMb: mb(m.heapTotal),
+    externalMb: mb(m.external),
+    arrayBuffersMb: mb(m.arrayBuffers),
+    ...residentByMapping(),
+  };
 }
 
 export async function runBotBench(): Promise<Record<string, unknown>> {
-  const h = await startHarness({
-    comfy: { stepMs: 0, outputPadBytes: 1024 * 1024 } as never,
-    env: { USER_MAX_CONCURRENT: '1000', USER_JOBS_PER_MINUTE: '100000', EDIT_INTERVAL_MS: '1500', LOG_LEVEL: 'warn' },
-  });
+  const { fakes, ready } = await Fakes.start();
   try {
-    const before = h.discord.requests.length;
-    const delays = await runJobs(h, 100, 100, 1);
-    const requests = h.discord.requests.length - before;
-    const concurrentRss = process.resourceUsage().maxRSS / 1024;
-    await runJobs(h, 400, 20, 10_000);
-    const rss500 = process.memoryUsage().rss / 1024 / 1024;
-    const more = Number(process.env['BENCH_SEQUENTIAL'] ?? 4500);
-    await runJobs(h, more, 1, 100_000);
-    const rssAfter = process.memoryUsage().rss / 1024 / 1024;
-    return {
-      concurrent100: {
-        successToPostMs: { p50: round(percentile(delays, 50)), p99: round(percentile(delays, 99)), samples: delays.length },
-        discordRequestsPerJob: round(requests / 100, 2),
-        count429: h.discord.count429,
-        peakRssMb: round(concurrentRss, 1),
+    return await benchAgainst(fakes, ready);
+  } finally {
+    await fakes.stop();
+  }
+}
+
+async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, unknown>> {
+  const warnings: string[] = [];
+  let warningCount = 0;
+  const config = loadConfig({
+    DISCORD_TOKEN: BOT_TOKEN,
+    DISCORD_API_URL: ready.apiUrl,
+    DISCORD_APPLICATION_ID: ready.applicationId,
+    DISCORD_GUILD_ID: ready.guildId,
+    COMFYUI_URL: ready.comfyUrl,
+    ATTACHMENT_HOSTS: ready.cdnHost,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'comfycord-bench-')),
+    WORKFLOWS_DIR: join(REPO_ROOT, 'workflows'),
+    LOG_LEVEL: 'warn',
+    // One bench user per job slot; the per-user limits are not what is measured.
+    USER_JOBS_PER_MINUTE: '10000',
+    USER_MAX_CONCURRENT: '1000',
+  });
+  const bot: RunningBot = await startBot(config, {
+    log: createLogger({
+      level: 'warn',
+      secrets: secretsOf(config),
+      write: (line) => {
+        warningCount++;
+        if (warnings.length < 20) warnings.push(line.slice(0, 500));
       },
-      memory: { rssAfter500Mb: round(rss500, 1), [`rssAfter${500 + more}Mb`]: round(rssAfter, 1) },
+    }),
+    discord: { waitGuildTimeout: 0 },
+  });
+  await bot.ready;
+
+  // When the bot's ComfyUI client heard each prompt's execution_success (ms since the epoch, sub-ms).
+  const successAt = new Map<string, number>();
+  for (const b of bot.pool.backends) {
+    b.client.on('message', (m) => {
+      if (m.type === 'execution_success' && !('unknown' in m)) successAt.set(m.data.prompt_id, performance.timeOrigin + performance.now());
+    });
+  }
+
+  // Where the time goes between success and post, per prompt (ms since the epoch):
+  // done = the job's result is known (the client read /history), queued = the messenger got its turn
+  // to deliver, fetched the images and handed the final edit to the outbox, sent = the outbox let it
+  // go (discord.js then encodes and uploads).
+  const now = () => performance.timeOrigin + performance.now();
+  const stages = new Map<string, { done?: number; queued?: number; sent?: number }>();
+  const stage = (promptId: string | undefined, name: 'done' | 'queued' | 'sent') => {
+    if (!promptId) return;
+    const s = stages.get(promptId) ?? {};
+    s[name] ??= now();
+    stages.set(promptId, s);
+  };
+  let holding = 0;
+  let peakHolding = 0;
+  bot.service.on('update', (u) => {
+    if (u.kind === 'finished') stage(u.job.promptId, 'done');
+  });
+  const push = bot.outbox.push.bind(bot.outbox);
+  bot.outbox.push = (key, priority, send) => {
+    if (priority !== 'final') return push(key, priority, send);
+    const promptId = bot.ledger.get(key)?.promptId;
+    stage(promptId, 'queued');
+    peakHolding = Math.max(peakHolding, ++holding);
+    return push(key, priority, () => {
+      stage(promptId, 'sent');
+      return send();
+    }).finally(() => holding--);
+  };
+  const breakdown: Record<'toResult' | 'toImages' | 'inOutbox' | 'toRequest', number[]> = {
+    toResult: [],
+    toImages: [],
+    inOutbox: [],
+    toRequest: [],
+  };
+
+  let seed = 1;
+  let failed = 0;
+  let firstError: string | undefined;
+  /** `count` /generate, `inFlight` at a time; returns success-to-post delays in ms. */
+  const runJobs = async (count: number, inFlight: number): Promise<number[]> => {
+    const delays: number[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        const g = await fakes.ask<Generated>({ op: 'generate', id: i, seed: seed++, user: `user${i % inFlight}` });
+        if (g.error || g.status >= 300) {
+          failed++;
+          firstError ??= g.error ?? `status ${g.status}`;
+          continue;
+        }
+        const job = g.messageId ? bot.ledger.byMessageId(g.messageId) : undefined;
+        const success = job ? successAt.get(job.promptId) : undefined;
+        if (job) successAt.delete(job.promptId);
+        if (success !== undefined) delays.push(Math.max(0, g.postedAt - success));
+        const st = job ? stages.get(job.promptId) : undefined;
+        if (job) stages.delete(job.promptId);
+        if (success !== undefined && st?.done && st.queued && st.sent) {
+          breakdown.toResult.push(st.done - success);
+          breakdown.toImages.push(st.queued - st.done);
+          breakdown.inOutbox.push(st.sent - st.queued);
+          breakdown.toRequest.push(g.postedAt - st.sent);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+    return delays.sort((a, b) => a - b);
+  };
+  const stats = (delays: number[]) => ({
+    p50: round(percentile(delays, 50), 1),
+    p99: round(percentile(delays, 99), 1),
+    max: round(delays.at(-1) ?? NaN, 1),
+    samples: delays.length,
+  });
+
+  try {
+    progress('bot: warm-up, 20 jobs');
+    await runJobs(20, 5);
+    await fakes.ask({ op: 'purge' });
+    await fakes.ask({ op: 'tally' });
+    const before = memory();
+
+    progress(`bot: ${CONCURRENT} concurrent /generate`);
+    const rss0 = process.memoryUsage().rss;
+    let peakRss = rss0;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 20);
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    for (const k of Object.values(breakdown)) k.length = 0;
+    peakHolding = 0;
+    const concurrentDelays = await runJobs(CONCURRENT, CONCURRENT);
+    const concurrentBreakdown = summarize(breakdown);
+    const concurrentHolding = peakHolding;
+    for (const k of Object.values(breakdown)) k.length = 0;
+    const concurrentWall = performance.now() - t0;
+    const concurrentCpu = process.cpuUsage(cpu0);
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const concurrentTally = await fakes.ask<{ requests: number; byRoute: Record<string, number>; status429: number; count429: number; uploads: number }>(
+      { op: 'tally' },
+    );
+    await fakes.ask({ op: 'purge' });
+
+    progress(`bot: ${SEQUENTIAL} sequential jobs (memory after ${BASELINE} and after ${SEQUENTIAL})`);
+    const sequentialDelays: number[] = [];
+    const seqT0 = performance.now();
+    let done = 0;
+    let afterBaseline = memory();
+    const rssSeries: Array<Record<string, number>> = [];
+    const seqCpu0 = process.cpuUsage();
+    while (done < SEQUENTIAL) {
+      const n = Math.min(100, SEQUENTIAL - done);
+      sequentialDelays.push(...(await runJobs(n, 1)));
+      done += n;
+      await fakes.ask({ op: 'purge' });
+      if (done === BASELINE) afterBaseline = memory();
+      if (done % 500 === 0) rssSeries.push({ jobs: done, ...memory() });
+      if (done % 500 === 0) progress(`bot: ${done}/${SEQUENTIAL} sequential jobs, rss ${mb(process.memoryUsage().rss)} MB`);
+    }
+    const seqCpu = process.cpuUsage(seqCpu0);
+    const seqWall = performance.now() - seqT0;
+    const afterAll = memory();
+    const seqTally = await fakes.ask<{ requests: number; byRoute: Record<string, number>; status429: number; count429: number }>({
+      op: 'tally',
+    });
+    sequentialDelays.sort((a, b) => a - b);
+
+    return {
+      settings: { concurrent: CONCURRENT, sequential: SEQUENTIAL, imageBytes: Number(process.env['BENCH_IMAGE_BYTES'] ?? 1024 * 1024) },
+      concurrent: {
+        jobs: CONCURRENT,
+        successToPostMs: stats(concurrentDelays),
+        wallSeconds: round(concurrentWall / 1000, 2),
+        botCpuMsPerJob: round((concurrentCpu.user + concurrentCpu.system) / 1000 / CONCURRENT, 2),
+        discordRequestsPerJob: round(concurrentTally.requests / CONCURRENT, 2),
+        requestsByRoute: concurrentTally.byRoute,
+        count429: concurrentTally.status429,
+        peakRssMb: mb(peakRss),
+        rssBeforeMb: mb(rss0),
+        stagesMs: concurrentBreakdown,
+        peakJobsHoldingImages: concurrentHolding,
+      },
+      sequential: {
+        jobs: SEQUENTIAL,
+        successToPostMs: stats(sequentialDelays),
+        jobsPerSecond: round(SEQUENTIAL / (seqWall / 1000), 1),
+        botCpuMsPerJob: round((seqCpu.user + seqCpu.system) / 1000 / SEQUENTIAL, 2),
+        discordRequestsPerJob: round(seqTally.requests / SEQUENTIAL, 2),
+        count429: seqTally.status429,
+        stagesMs: summarize(breakdown),
+      },
+      count429WholeRun: seqTally.count429,
+      retainedAfterAll: retained(bot),
+      memoryEvery500: rssSeries.map((r) => ({ jobs: r['jobs'], rssMb: r['rssMb'], heapUsedMb: r['heapUsedMb'], heapTotalMb: r['heapTotalMb'], mallocHeapMb: r['mallocHeapMb'], anonymousMb: r['anonymousMb'] })),
+      memory: { beforeConcurrent: before, [`after${BASELINE}Sequential`]: afterBaseline, [`after${SEQUENTIAL}Sequential`]: afterAll },
+      failed,
+      ...(firstError ? { firstError } : {}),
+      botWarnings: { count: warningCount, first: warnings.slice(0, 5) },
+      peakRssWholeRunMb: mb(process.resourceUsage().maxRSS * 1024),
     };
   } finally {
-    await h.stop();
+    await bot.stop();
   }
 }

@@ -1,24 +1,18 @@
-// The client's own costs: decoding and routing the recorded WebSocket stream,
-// and overhead per job with many concurrent jobs against a fake with zero execution time.
+// The ComfyUI clients side by side, each in its own process against its own
+// fresh fake ComfyUI (also a child process, stepMs 0):
+//  - jobs: 500 prompts, 50 in flight, from submit to "output images known";
+//  - event path: decode-and-route rate of the recorded WebSocket stream, in
+//    process for ours (no hook in the peers) and over a real socket for all.
 import { ComfyClient } from '../src/comfy/client.ts';
-import { encodePreviewFrame } from '../src/comfy/binary.ts';
-import type { ApiWorkflow } from '../src/comfy/schemas.ts';
-import { recordedFrames, recordedPreviewFrame, recordedWorkflow, WS_RECORDINGS } from '../test/support/recordings.ts';
-import { percentile, round, startFakeServer } from './support.ts';
+import { CLIENT_NAMES, type ClientName } from './peers.ts';
+import { progress, recordedStream, round, runWorker, startFakeServer, startServer } from './support.ts';
 
-/** Every recorded frame as the socket receives it (binary previews rebuilt from their summaries). */
-function recordedStream(): Array<{ buf: Buffer; binary: boolean }> {
-  const jpeg = recordedPreviewFrame().subarray(8);
-  const frames: Array<{ buf: Buffer; binary: boolean }> = [];
-  for (const file of WS_RECORDINGS) {
-    for (const f of recordedFrames(file)) {
-      if (f.kind === 'text') frames.push({ buf: Buffer.from(JSON.stringify(f.msg)), binary: false });
-      else frames.push({ buf: encodePreviewFrame(jpeg, f.event === 4 ? f.metadata : undefined), binary: true });
-    }
-  }
-  return frames;
-}
+export const JOBS = Number(process.env['BENCH_JOBS'] ?? 500);
+export const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 50);
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 100);
+const REPLAY_ROUNDS = Number(process.env['BENCH_REPLAY_ROUNDS'] ?? 100);
 
+/** Ours, in process: frames straight into the socket's decoder, routed to the jobs the stream names. */
 export async function decodeAndRoute(url: string, seconds = 2): Promise<{ messagesPerSecond: number; frames: number }> {
   const frames = recordedStream();
   const promptIds = new Set<string>();
@@ -27,6 +21,7 @@ export async function decodeAndRoute(url: string, seconds = 2): Promise<{ messag
     if (m) promptIds.add(m[1]!);
   }
   const client = new ComfyClient({ url, trackPositions: false });
+  client.on('error', () => {});
   let routed = 0;
   let count = 0;
   const started = process.hrtime.bigint();
@@ -48,55 +43,69 @@ export async function decodeAndRoute(url: string, seconds = 2): Promise<{ messag
   return { messagesPerSecond: Math.round(count / elapsed), frames: frames.length };
 }
 
-export async function concurrentJobs(
-  url: string,
-  total: number,
-  concurrency: number,
-): Promise<{ jobs: number; p50: number; p99: number; jobsPerSecond: number; cpuMsPerJob: number; wallMsPerJob: number }> {
-  const client = new ComfyClient({ url, trackPositions: false });
-  await client.connect();
-  const base = recordedWorkflow('txt2img') as ApiWorkflow;
-  const latencies: number[] = [];
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const wf = structuredClone(base);
-      wf['3']!.inputs['seed'] = 1_000_000 + i;
-      wf['3']!.inputs['steps'] = 1;
-      const start = performance.now();
-      const job = await client.submit(wf);
-      const result = await job.done;
-      if (result.status !== 'success') throw new Error(`job ended ${result.status}`);
-      latencies.push(performance.now() - start);
+type Row = Record<string, unknown>;
+
+export async function runClientBench(): Promise<Record<string, unknown>> {
+  const jobs: Record<string, Row> = {};
+  for (const name of CLIENT_NAMES) {
+    const server = await startFakeServer();
+    progress(`client jobs: ${name}, ${JOBS} prompts, ${IN_FLIGHT} in flight`);
+    try {
+      jobs[name] = await runWorker('client-worker.ts', [
+        'jobs',
+        name,
+        server.url,
+        String(JOBS),
+        String(IN_FLIGHT),
+        String(WARMUP),
+        String(server.info['pid'] ?? ''),
+      ]);
+    } catch (e) {
+      jobs[name] = { error: (e as Error).message.split('\n').slice(0, 6).join(' ') };
+    } finally {
+      await server.stop();
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  client.close();
-  latencies.sort((a, b) => a - b);
+  }
+
+  const replay = await startServer('replay-server.ts', [String(REPLAY_ROUNDS)]);
+  const overSocket: Record<string, Row> = {};
+  let inProcess: { messagesPerSecond: number; frames: number };
+  try {
+    inProcess = await decodeAndRoute(replay.url);
+    for (const name of CLIENT_NAMES.filter((n) => n !== 'comfycord-noPositions')) {
+      progress(`event path over a socket: ${name}`);
+      try {
+        overSocket[name] = await runWorker('client-worker.ts', ['events', name, replay.url, String(replay.info['frames'])]);
+      } catch (e) {
+        overSocket[name] = { error: (e as Error).message.split('\n').slice(0, 6).join(' ') };
+      }
+    }
+  } finally {
+    await replay.stop();
+  }
+
+  const ours = jobs['comfycord']!;
+  const ratios: Record<string, Row> = {};
+  for (const peer of ['@saintno/comfyui-sdk', '@stable-canvas/comfyui-client'] as ClientName[]) {
+    const theirs = jobs[peer]!;
+    ratios[peer] = {
+      jobsPerSecond: ratio(ours['jobsPerSecond'], theirs['jobsPerSecond']),
+      jobsPerSecondUntilLastDone: ratio(ours['jobsPerSecondUntilLastDone'], theirs['jobsPerSecondUntilLastDone']),
+      p99CompletedJobs: ratio(ours['p99Ms'], theirs['p99Ms']),
+      p99AllJobs: typeof theirs['p99AllMs'] === 'string' ? `<${ratio(ours['p99AllMs'], Number(String(theirs['p99AllMs']).slice(1)))}` : ratio(ours['p99AllMs'], theirs['p99AllMs']),
+      cpuPerJob: ratio(ours['cpuMsPerJob'], theirs['cpuMsPerJob']),
+      eventsPerSecond: ratio(overSocket['comfycord']?.['eventsPerSecond'], overSocket[peer]?.['eventsPerSecond']),
+    };
+  }
   return {
-    jobs: total,
-    p50: round(percentile(latencies, 50)),
-    p99: round(percentile(latencies, 99)),
-    jobsPerSecond: round(total / (wall / 1000), 1),
-    cpuMsPerJob: round((cpu.user + cpu.system) / 1000 / total, 3),
-    wallMsPerJob: round(wall / total, 3),
+    settings: { jobs: JOBS, inFlight: IN_FLIGHT, warmup: WARMUP, replayFrames: replay.info['frames'] },
+    jobs,
+    ratiosOursOverTheirs: ratios,
+    eventPath: { inProcess: { comfycord: inProcess }, overSocket },
   };
 }
 
-export async function runClientBench(): Promise<Record<string, unknown>> {
-  const server = await startFakeServer();
-  try {
-    const decode = await decodeAndRoute(server.url);
-    // Warm-up, then the measured run: 200 jobs all in flight at once.
-    await concurrentJobs(server.url, 50, 50);
-    const jobs = await concurrentJobs(server.url, 200, 200);
-    return { decodeAndRoute: decode, concurrent200: jobs, peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1) };
-  } finally {
-    await server.stop();
-  }
+function ratio(a: unknown, b: unknown): number | null {
+  return typeof a === 'number' && typeof b === 'number' && b !== 0 ? round(a / b, 2) : null;
 }
+

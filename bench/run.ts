@@ -1,9 +1,40 @@
-// `npm run bench`: prints the numbers; no pass/fail.
-import { runClientBench } from './client-bench.ts';
+// `npm run bench`: prints the numbers as Markdown tables, then as JSON; no pass/fail.
+//   npm run bench                  both sections
+//   npm run bench -- client        one section (client | bot)
+//   npm run bench -- --write       also puts the tables into BENCHMARKS.md
+// Each section runs in its own process, so one's peak memory is not the other's.
+// Sizes: BENCH_JOBS, BENCH_IN_FLIGHT, BENCH_BOT_CONCURRENT, BENCH_BOT_SEQUENTIAL (see BENCHMARKS.md).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../test/support/recordings.ts';
+import { machine, markdown } from './report.ts';
+import { progress, runWorker } from './support.ts';
 
-const only = process.argv[2];
+const args = process.argv.slice(2);
+const write = args.includes('--write');
+const only = args.find((a) => !a.startsWith('--'));
+const started = performance.now();
+const info = machine();
 const results: Record<string, unknown> = {};
-if (!only || only === 'client') results['client'] = await runClientBench();
-if (!only || only === 'bot') results['bot'] = await (await import('./bot-bench.ts')).runBotBench();
-process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+for (const section of ['client', 'bot']) {
+  if (only && only !== section) continue;
+  progress(`section ${section}`);
+  results[section] = await runWorker('section.ts', [section], {}, true);
+}
+info['seconds'] = (performance.now() - started) / 1000;
+const tables = markdown(results, info);
+process.stdout.write(`${tables}\n\n${JSON.stringify({ machine: info, ...results }, null, 2)}\n`);
+
+if (write) {
+  const file = join(REPO_ROOT, 'BENCHMARKS.md');
+  const START = '<!-- bench:results:start -->';
+  const END = '<!-- bench:results:end -->';
+  const doc = readFileSync(file, 'utf8');
+  const a = doc.indexOf(START);
+  const b = doc.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`BENCHMARKS.md has no ${START} … ${END} block`);
+  const json = `<details><summary>Raw results (JSON)</summary>\n\n\`\`\`json\n${JSON.stringify({ machine: info, ...results }, null, 2)}\n\`\`\`\n\n</details>`;
+  writeFileSync(file, `${doc.slice(0, a + START.length)}\n${tables}\n${json}\n${doc.slice(b)}`);
+  progress('BENCHMARKS.md updated');
+}
 process.exit(0);

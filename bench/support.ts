@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../test/support/recordings.ts';
+import { encodePreviewFrame } from '../src/comfy/binary.ts';
+import { recordedFrames, recordedPreviewFrame, REPO_ROOT, WS_RECORDINGS } from '../test/support/recordings.ts';
+
+export const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -13,27 +16,85 @@ export function round(n: number, digits = 2): number {
   return Math.round(n * f) / f;
 }
 
-/** A fake ComfyUI in a child process; resolves with its address and a stop function. */
-export async function startFakeServer(env: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), [join(REPO_ROOT, 'bench/fake-server.ts')], {
+/** Every recorded frame as the socket receives it (binary previews rebuilt from their summaries). */
+export function recordedStream(): Array<{ buf: Buffer; binary: boolean }> {
+  const jpeg = recordedPreviewFrame().subarray(8);
+  const frames: Array<{ buf: Buffer; binary: boolean }> = [];
+  for (const file of WS_RECORDINGS) {
+    for (const f of recordedFrames(file)) {
+      if (f.kind === 'text') frames.push({ buf: Buffer.from(JSON.stringify(f.msg)), binary: false });
+      else frames.push({ buf: encodePreviewFrame(jpeg, f.event === 4 ? f.metadata : undefined), binary: true });
+    }
+  }
+  return frames;
+}
+
+/**
+ * A tsx script in a child process that prints one JSON line on stdout before it
+ * is ready (a server) or when it is done (a worker).
+ */
+function startChild(script: string, args: string[], env: Record<string, string> = {}, passStderr = false) {
+  const child = spawn(TSX, [join(REPO_ROOT, 'bench', script), ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    if (passStderr) process.stderr.write(d);
+    else stderr = (stderr + d.toString()).slice(-20_000);
+  });
+  const firstLine = new Promise<Record<string, unknown>>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
-      const line = buf.split('\n')[0];
-      if (buf.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
     });
-    child.once('exit', (code) => reject(new Error(`fake server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${code} before answering:\n${stderr.slice(-4000)}`)));
   });
+  return { child, firstLine };
+}
+
+/** A fake ComfyUI (or the replay server) in a child process; resolves with its address and a stop function. */
+export async function startServer(
+  script: 'fake-server.ts' | 'replay-server.ts' = 'fake-server.ts',
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ url: string; info: Record<string, unknown>; stop: () => Promise<void> }> {
+  const { child, firstLine } = startChild(script, args, env);
+  const info = await firstLine;
   return {
-    url,
+    url: info['url'] as string,
+    info,
     stop: () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The fake ComfyUI in a child process (stepMs 0). */
+export function startFakeServer(env: Record<string, string> = {}) {
+  return startServer('fake-server.ts', [], env);
+}
+
+/** Runs a worker script to the end and returns the JSON line it printed. */
+export async function runWorker(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  passStderr = false,
+): Promise<Record<string, unknown>> {
+  const { child, firstLine } = startChild(script, args, env, passStderr);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const result = await firstLine;
+  await exited;
+  return result;
+}
+
+/** Progress on stderr, so stdout stays the results. */
+export function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }

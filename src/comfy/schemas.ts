@@ -82,9 +82,13 @@ export const ExtraData = z.looseObject({
   client_id: z.string().optional(),
   create_time: z.number().optional(),
 });
-/** `[number, prompt_id, prompt, extra_data, outputs_to_execute]` */
+/**
+ * `[number, prompt_id, prompt, extra_data, outputs_to_execute]`. The prompt is
+ * kept as an opaque object: /queue is read on every queue change and holds every
+ * waiting workflow, and nothing here reads their nodes.
+ */
 export const QueueItem = z
-  .tuple([z.number(), z.string(), ApiWorkflow, ExtraData, z.array(z.string())])
+  .tuple([z.number(), z.string(), z.record(z.string(), z.unknown()), ExtraData, z.array(z.string())])
   .rest(z.unknown());
 export type QueueItem = z.infer<typeof QueueItem>;
 

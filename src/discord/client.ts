@@ -8,6 +8,8 @@ export function createDiscordClient(options: { apiUrl?: string; extra?: Partial<
     // Reactions on messages sent before a restart arrive for uncached messages.
     partials: [Partials.Message, Partials.Reaction, Partials.User],
     ...options.extra,
-    rest: { ...(options.apiUrl ? { api: options.apiUrl } : {}), ...options.extra?.rest },
+    // Every interaction token gets its own rate-limit handler; sweep them every minute
+    // instead of every hour, or thousands of finished jobs' handlers stay in memory.
+    rest: { handlerSweepInterval: 60_000, ...(options.apiUrl ? { api: options.apiUrl } : {}), ...options.extra?.rest },
   });
 }

@@ -1,0 +1,120 @@
+// Turns the bench's JSON into the Markdown tables of BENCHMARKS.md.
+import { execSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
+// The results are plain JSON written by the sections; read loosely here.
+type Obj = Record<string, any>;
+
+export function machine(): Obj {
+  const sh = (cmd: string) => {
+    try {
+      return execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const model = sh("lscpu | sed -n 's/^Model name: *//p'") ?? cpus()[0]?.model;
+  return {
+    cpuModel: model,
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    commit: sh('git rev-parse --short HEAD'),
+    dirty: (sh('git status --porcelain --untracked-files=no -- src') ?? '') !== '',
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  };
+}
+
+const n = (v: unknown, digits = 1): string => {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'string') return v;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return String(v);
+  return v.toLocaleString('en-US', { maximumFractionDigits: digits });
+};
+const met = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '**met**' : '**not met**');
+
+function clientTables(c: Obj): string[] {
+  const out: string[] = [];
+  const s = c['settings'];
+  out.push(
+    `### Client overhead: ${s.jobs} prompts, ${s.inFlight} in flight, fake ComfyUI (stepMs 0) in its own process`,
+    '',
+    '| client | done / not done | p50 ms | p99 ms (done jobs) | p99 ms (all jobs) | jobs/s | jobs/s until last done | client CPU ms/job | fake-server CPU ms/job | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const [name, r] of Object.entries(c['jobs'] as Obj)) {
+    if (r.error) {
+      out.push(`| ${name} | failed to run: ${String(r.error).slice(0, 120)} | | | | | | | | |`);
+      continue;
+    }
+    out.push(
+      `| ${name}${name === 'comfycord' ? ' (ours, as the bot uses it)' : name === 'comfycord-noPositions' ? ' (ours, trackPositions off)' : ''} | ${r.ok} / ${r.failures} | ${n(r.p50Ms)} | ${n(r.p99Ms)} | ${n(r.p99AllMs)} | ${n(r.jobsPerSecond)}${r.runs > 1 ? ` (median of ${r.runs})` : ''} | ${n(r.jobsPerSecondUntilLastDone)} | ${n(r.cpuMsPerJob, 2)} | ${n(r.fakeServerCpuMsPerJob, 2)} | ${n(r.peakRssMb)} |`,
+    );
+  }
+  out.push('', '| ours / theirs | jobs/s | jobs/s until last done | p99 (done jobs) | p99 (all jobs) | client CPU per job | events/s over a socket |', '|---|---|---|---|---|---|---|');
+  for (const [peer, r] of Object.entries(c['ratiosOursOverTheirs'] as Obj)) {
+    out.push(`| vs ${peer} | ${n(r.jobsPerSecond, 2)} | ${n(r.jobsPerSecondUntilLastDone, 2)} | ${n(r.p99CompletedJobs, 2)} | ${n(r.p99AllJobs, 2)} | ${n(r.cpuPerJob, 2)} | ${n(r.eventsPerSecond, 2)} |`);
+  }
+  const e = c['eventPath'];
+  out.push(
+    '',
+    `### Event path: the recorded WebSocket stream (872 frames of 5 recordings, ${n(s.replayFrames, 0)} frames per run)`,
+    '',
+    '| client | in process, messages/s | over a socket, events/s | events counted | client CPU µs/event |',
+    '|---|---|---|---|---|',
+  );
+  for (const [name, r] of Object.entries(e['overSocket'] as Obj)) {
+    const inProc = e['inProcess'][name]?.messagesPerSecond;
+    const hook = inProc !== undefined ? n(inProc, 0) : 'no public hook to feed a frame';
+    if (r.error) {
+      out.push(`| ${name} | ${hook} | failed: ${String(r.error).slice(0, 120)} | | |`);
+      continue;
+    }
+    const note = r.events < r.framesSent ? ` (${n(r.framesSent - r.events, 0)} frames dropped)` : '';
+    out.push(`| ${name} | ${hook} | ${n(r.eventsPerSecond, 0)} | ${n(r.events, 0)} of ${n(r.framesSent, 0)}${note} | ${n(r.cpuUsPerEvent, 1)} |`);
+  }
+  return out;
+}
+
+function botTables(b: Obj): string[] {
+  const c = b['concurrent'];
+  const q = b['sequential'];
+  const mem = b['memory'];
+  const keys = Object.keys(mem);
+  const lastKey = keys.at(-1)!;
+  const baseKey = keys.length > 2 ? keys[1]! : lastKey;
+  const base = mem[baseKey];
+  const last = mem[lastKey];
+  const label = (k: string) => k.replace(/^after(\d+)Sequential$/, 'after $1 sequential jobs');
+  const st = (x: Obj) => `${n(x.p50)} / ${n(x.p99)}`;
+  return [
+    `### Bot end to end: real bot and discord.js; fake Discord and fake ComfyUI (stepMs 0, ${n(b.settings.imageBytes / 1024 / 1024)} MB PNG per job) in another process`,
+    '',
+    '| figure | measured | target |',
+    '|---|---|---|',
+    `| ${c.jobs} concurrent /generate: execution_success → Discord request posting the image, p50 / p99 ms | ${st(c.successToPostMs)} (max ${n(c.successToPostMs.max)}) | p99 ≤ 50: ${met(c.successToPostMs.p99 <= 50)} |`,
+    `| … of which: client reads /history · waiting for a delivery slot + fetching the image from ComfyUI · waiting in the outbox · discord.js to the fake, p50 / p99 ms | ${st(c.stagesMs.toResult)} · ${st(c.stagesMs.toImages)} · ${st(c.stagesMs.inOutbox)} · ${st(c.stagesMs.toRequest)} | |`,
+    `| Discord requests per job (${Object.entries(c.requestsByRoute as Obj).map(([k, v]) => `${k}: ${v}`).join(', ')}) | ${n(c.discordRequestsPerJob, 2)} | |`,
+    `| 429 responses (whole run) | ${c.count429} concurrent, ${q.count429} sequential (${b.count429WholeRun} in all) | 0: ${met(b.count429WholeRun === 0)} |`,
+    `| peak RSS during the ${c.jobs} concurrent jobs (RSS before: ${n(c.rssBeforeMb)} MB; jobs holding fetched images at once: ${c.peakJobsHoldingImages}) | ${n(c.peakRssMb)} MB | ≤ 150 MB: ${met(c.peakRssMb <= 150)} |`,
+    `| bot CPU per job, concurrent / sequential | ${n(c.botCpuMsPerJob)} / ${n(q.botCpuMsPerJob)} ms | |`,
+    `| ${q.jobs} sequential jobs: success → post p50 / p99 ms (outbox wait p50 / p99) | ${st(q.successToPostMs)} (${st(q.stagesMs.inOutbox)}) at ${n(q.jobsPerSecond)} jobs/s, ${n(q.discordRequestsPerJob, 2)} requests/job | |`,
+    `| memory after gc: ${label(baseKey)} → ${label(lastKey)} | RSS ${n(base.rssMb)} → ${n(last.rssMb)} MB; heap used ${n(base.heapUsedMb)} → ${n(last.heapUsedMb)} MB; array buffers ${n(base.arrayBuffersMb)} → ${n(last.arrayBuffersMb)} MB | no growth beyond noise (heap +< 2 MB, RSS +< 10 %): ${met(last.heapUsedMb - base.heapUsedMb < 2 && last.rssMb < base.rssMb * 1.1)} |`,
+    `| … every 500 jobs: RSS / heap used / malloc heap MB | ${(b.memoryEvery500 as Obj[]).map((r) => `${n(r.rssMb, 0)} / ${n(r.heapUsedMb, 1)} / ${n(r.mallocHeapMb, 0)}`).join(' · ')} | |`,
+    `| long-lived collections after all jobs (${Object.keys(b.retainedAfterAll as Obj).length} checked; non-zero shown) | ${Object.entries(b.retainedAfterAll as Obj)
+      .filter(([, v]) => v)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')} | |`,
+    `| jobs that failed | ${b.failed}${b.firstError ? ` (${b.firstError})` : ''} | |`,
+  ];
+}
+
+export function markdown(results: Obj, info: Obj): string {
+  const lines = [
+    `Run of ${info.date} on ${info.cpuModel}, ${info.cores} cores, ${info.memoryGb} GB, Node ${info.node}, commit ${info.commit}${info.dirty ? ' (src/ with uncommitted changes)' : ''}, total ${n(info.seconds, 0)} s.`,
+    '',
+  ];
+  if (results['client']) lines.push(...clientTables(results['client']), '');
+  if (results['bot']) lines.push(...botTables(results['bot']), '');
+  return lines.join('\n');
+}
