@@ -32,12 +32,12 @@ const UNKNOWN_WEBHOOK = 10015;
 
 export class JobMessenger {
   private readonly live = new Map<string, LiveState>();
-  private readonly gone = new RecentSet(10_000);
+  private readonly gone = new RecentSet(1_000);
   private readonly moveTimers = new Map<string, NodeJS.Timeout>();
   private readonly delivering = new Set<string>();
   private readonly deliveries = new Semaphore(8);
   /** Jobs whose result was delivered: a late event about them must not bring their progress back. */
-  private readonly done = new RecentSet(10_000);
+  private readonly done = new RecentSet(1_000);
   private readonly tick: NodeJS.Timeout;
 
   constructor(private readonly o: JobMessengerOptions) {
