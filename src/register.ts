@@ -4,7 +4,6 @@ import { Client } from 'discord.js';
 import { ConfigError, loadConfig } from './config.ts';
 import { registerCommands } from './app.ts';
 import { loadCommands } from './discord/commands.ts';
-import type { BotContext } from './discord/context.ts';
 import { loadWorkflows } from './workflows/registry.ts';
 import { formatProblem } from './workflows/problems.ts';
 
@@ -15,7 +14,7 @@ try {
   for (const p of problems) process.stderr.write(`skipped: ${formatProblem(p)}\n`);
   const client = new Client({ intents: [], rest: config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {} });
   client.rest.setToken(config.DISCORD_TOKEN);
-  const context = { workflows: new Map(workflows.map((w) => [w.name, w])) } as unknown as BotContext;
+  const context = { workflows: new Map(workflows.map((w) => [w.name, w])) };
   const commands = [...(await loadCommands()).values()];
   await registerCommands(client, config.DISCORD_APPLICATION_ID, config.DISCORD_GUILD_ID, commands.map((c) => c.definition(context)));
   process.stdout.write(`Registered ${commands.length} commands ${config.DISCORD_GUILD_ID ? `in guild ${config.DISCORD_GUILD_ID}` : 'globally'}.\n`);

@@ -8,8 +8,8 @@ import type { BotContext } from './context.ts';
 
 export interface Command {
   name: string;
-  /** Built from the context because some commands (generate) depend on the loaded workflows. */
-  definition(ctx: BotContext): RESTPostAPIChatInputApplicationCommandsJSONBody;
+  /** Built from the loaded workflows, on which some commands (generate) depend. */
+  definition(ctx: Pick<BotContext, 'workflows'>): RESTPostAPIChatInputApplicationCommandsJSONBody;
   execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
 }
