@@ -239,17 +239,14 @@ export const commands: Record<string, CliCommand> = {
       const { positionals } = parseCommandArgs(argv, {});
       const id = positionals[0];
       if (!id) throw new UsageError('cancel needs a prompt id: comfy cancel <prompt_id>');
-      const q = await ctx.http.queue();
-      if (q.pending.some((e) => e.promptId === id)) {
-        await ctx.http.deletePending([id]);
-        print(ctx, { prompt_id: id, action: 'deleted' }, () => `Removed ${id} from the queue.`);
-      } else if (q.running.some((e) => e.promptId === id)) {
-        await ctx.http.interrupt(id);
-        print(ctx, { prompt_id: id, action: 'interrupted' }, () => `Interrupted ${id}.`);
-      } else {
+      const outcome = await ctx.http.cancel(id);
+      if (outcome === 'not-queued') {
         ctx.err(`${id} is neither queued nor running (it may have finished: comfy history ${id}).`);
         return 1;
       }
+      print(ctx, { prompt_id: id, action: outcome }, () =>
+        outcome === 'deleted' ? `Removed ${id} from the queue.` : `Interrupted ${id}.`,
+      );
     },
   },
 

@@ -175,23 +175,17 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
 
   async cancel(job: Job): Promise<JobResult> {
     if (job.result) return job.result;
-    const queue = await this.http.queue();
-    if (queue.pending.some((e) => e.promptId === job.promptId)) {
-      await this.http.deletePending([job.promptId]);
-      const after = await this.http.queue();
-      const stillPending = after.pending.some((e) => e.promptId === job.promptId);
-      const running = after.running.some((e) => e.promptId === job.promptId);
-      if (!stillPending && !running) {
-        const entry = await this.http.historyOf(job.promptId);
-        if (entry) this.finishFromHistory(job, entry);
-        else job.finish({ status: 'interrupted', promptId: job.promptId, nodeId: undefined, wasPending: true });
-        return job.done;
-      }
+    const outcome = await this.http.cancel(job.promptId);
+    if (outcome === 'interrupted') {
+      const settled = await Promise.race([job.done, delay(5_000)]);
+      if (settled) return settled;
+    } else if (outcome === 'deleted') {
+      // A deleted prompt gets no message from ComfyUI; unless it finished meanwhile, it ends here.
+      const entry = await this.http.historyOf(job.promptId);
+      if (entry) this.finishFromHistory(job, entry);
+      else job.finish({ status: 'interrupted', promptId: job.promptId, nodeId: undefined, wasPending: true });
+      return job.done;
     }
-    // Targeted: ComfyUI ignores it unless this prompt is the one running, so it cannot hit someone else's job.
-    await this.http.interrupt(job.promptId);
-    const settled = await Promise.race([job.done, delay(5_000)]);
-    if (settled) return settled;
     await this.reconcile();
     return job.done;
   }

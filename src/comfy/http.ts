@@ -199,6 +199,25 @@ export class ComfyHttp {
     await this.postEmpty('/interrupt', promptId === undefined ? {} : { prompt_id: promptId });
   }
 
+  /**
+   * Cancels one prompt: deleted if it waits (and confirmed gone), interrupted if
+   * it runs. The interrupt is targeted, so ComfyUI ignores it unless this prompt
+   * is the one running: it can never stop someone else's job.
+   */
+  async cancel(promptId: string): Promise<'deleted' | 'interrupted' | 'not-queued'> {
+    const before = await this.queue();
+    const has = (q: QueueSnapshot, list: 'pending' | 'running') => q[list].some((e) => e.promptId === promptId);
+    if (has(before, 'pending')) {
+      await this.deletePending([promptId]);
+      const after = await this.queue();
+      if (!has(after, 'pending') && !has(after, 'running')) return 'deleted';
+    } else if (!has(before, 'running')) {
+      return 'not-queued';
+    }
+    await this.interrupt(promptId);
+    return 'interrupted';
+  }
+
   // C8
   async queue(): Promise<QueueSnapshot> {
     const state = await this.getJson('/queue', QueueState);
