@@ -9,6 +9,7 @@ import type { UploadAnswer } from '../comfy/schemas.ts';
 import { TypedEmitter } from '../comfy/emitter.ts';
 import type { Logger } from '../log.ts';
 import { applyOptions } from '../workflows/apply.ts';
+import { findNode } from '../workflows/edit.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { type Backend, type BackendPool, type ModelNeed } from './backends.ts';
 import type { Delivery, JobRow, Ledger, Outcome } from './ledger.ts';
@@ -413,9 +414,7 @@ function valuesOf(loaded: LoadedWorkflow, params: Record<string, unknown>): Reco
 
 function currentValue(loaded: LoadedWorkflow, option: LoadedWorkflow['manifest']['options'][number]): unknown {
   const t = option.targets[0];
-  if (!t) return undefined;
-  const node = loaded.workflow[t.node] ?? Object.values(loaded.workflow).find((n) => n._meta?.title === t.node);
-  return node?.inputs[t.input];
+  return t ? findNode(loaded.workflow, t.node).node.inputs[t.input] : undefined;
 }
 
 /** The options a seed is set by: dropped for a re-roll so a new seed is drawn. */
@@ -431,9 +430,8 @@ function withoutSeeds(loaded: LoadedWorkflow | undefined, params: Record<string,
 function postedImages(loaded: LoadedWorkflow | undefined, images: OutputFile[]): OutputFile[] {
   const wanted = loaded?.manifest.outputs ?? [];
   if (wanted.length === 0 || !loaded) return images;
-  const ids = new Set(
-    wanted.map((ref) => (loaded.workflow[ref] ? ref : Object.entries(loaded.workflow).find(([, n]) => n._meta?.title === ref)?.[0] ?? ref)),
-  );
+  // Manifests are checked against their workflow at load, so every entry names a node.
+  const ids = new Set(wanted.map((ref) => findNode(loaded.workflow, ref).id));
   return images.filter((i) => ids.has(i.nodeId));
 }
 
