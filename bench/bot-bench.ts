@@ -5,9 +5,10 @@
 // `execution_success` to the moment the fake Discord receives the request that
 // posts the images; Discord requests per job; 429s; memory.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startBot, type RunningBot } from '../src/app.ts';
@@ -21,6 +22,24 @@ const CONCURRENT = Number(process.env['BENCH_BOT_CONCURRENT'] ?? 100);
 /** Sequential jobs in all; memory after the first 500 is the baseline. 5,000 take about 5 minutes on 2 cores. */
 const SEQUENTIAL = Number(process.env['BENCH_BOT_SEQUENTIAL'] ?? 5000);
 const BASELINE = Math.min(500, SEQUENTIAL);
+/** Where to write CPU profiles (the bot's during the concurrent jobs, the fakes' whole run), if set. */
+const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+
+/** Profiles `run` in this process when BENCH_PROFILE_DIR is set. */
+async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+  if (!PROFILE_DIR) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -58,7 +77,7 @@ class Fakes {
 
   static async start(): Promise<{ fakes: Fakes; ready: Ready }> {
     const child = fork(join(REPO_ROOT, 'bench/fakes-process.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ready = await new Promise<Ready>((resolve, reject) => {
@@ -233,15 +252,20 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
     if (u.kind === 'finished') stage(u.job.promptId, 'done');
   });
   const push = bot.outbox.push.bind(bot.outbox);
-  bot.outbox.push = (key, priority, send) => {
-    if (priority !== 'final') return push(key, priority, send);
+  bot.outbox.push = (key, priority, send, options) => {
+    if (priority !== 'final') return push(key, priority, send, options);
     const promptId = bot.ledger.get(key)?.promptId;
     stage(promptId, 'queued');
     peakHolding = Math.max(peakHolding, ++holding);
-    return push(key, priority, () => {
-      stage(promptId, 'sent');
-      return send();
-    }).finally(() => holding--);
+    return push(
+      key,
+      priority,
+      () => {
+        stage(promptId, 'sent');
+        return send();
+      },
+      options,
+    ).finally(() => holding--);
   };
   const breakdown: Record<'toResult' | 'toImages' | 'inOutbox' | 'toRequest', number[]> = {
     toResult: [],
@@ -300,14 +324,16 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
     progress(`bot: ${CONCURRENT} concurrent /generate`);
     const rss0 = process.memoryUsage().rss;
     let peakRss = rss0;
+    let atPeak: NodeJS.MemoryUsage | undefined;
     const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      const m = process.memoryUsage();
+      if (m.rss > peakRss) [peakRss, atPeak] = [m.rss, m];
     }, 20);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     for (const k of Object.values(breakdown)) k.length = 0;
     peakHolding = 0;
-    const concurrentDelays = await runJobs(CONCURRENT, CONCURRENT);
+    const concurrentDelays = await profiled('bot-concurrent', () => runJobs(CONCURRENT, CONCURRENT));
     const concurrentBreakdown = summarize(breakdown);
     const concurrentHolding = peakHolding;
     for (const k of Object.values(breakdown)) k.length = 0;
@@ -355,6 +381,8 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
         requestsByRoute: concurrentTally.byRoute,
         count429: concurrentTally.status429,
         peakRssMb: mb(peakRss),
+        // What the peak was made of: V8's heap (used of total) and the bytes of Buffers.
+        atPeakMb: atPeak && { heapUsed: mb(atPeak.heapUsed), heapTotal: mb(atPeak.heapTotal), arrayBuffers: mb(atPeak.arrayBuffers) },
         rssBeforeMb: mb(rss0),
         stagesMs: concurrentBreakdown,
         peakJobsHoldingImages: concurrentHolding,

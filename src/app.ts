@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Events, Routes, type Client, type ClientOptions } from 'discord.js';
 import type { ObjectInfo } from './comfy/schemas.ts';
 import { secretsOf, type Config } from './config.ts';
-import { createDiscordClient } from './discord/client.ts';
+import { closeRest, createDiscordClient, createInteractionRest } from './discord/client.ts';
 import { loadCommands } from './discord/commands.ts';
 import type { BotContext } from './discord/context.ts';
 import { wireEvents } from './discord/bot.ts';
@@ -80,8 +80,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   pruneTimer.unref();
   prune();
   const outbox = new Outbox({ perMessageIntervalMs: config.EDIT_INTERVAL_MS, requestsPerSecond: config.DISCORD_REQUESTS_PER_SECOND });
+  const interactionRest = createInteractionRest(client);
   const messenger = new JobMessenger({
     rest: client.rest,
+    interactionRest,
     service,
     pool,
     outbox,
@@ -155,6 +157,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       stopped = true;
       clearInterval(pruneTimer);
       messenger.close();
+      closeRest(interactionRest);
       outbox.close();
       await client.destroy();
       pool.stop();

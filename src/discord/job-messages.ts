@@ -14,7 +14,10 @@ import { Semaphore } from './semaphore.ts';
 import { fetchFinalImages } from './results.ts';
 
 export interface JobMessengerOptions {
+  /** Requests with the bot's token. */
   rest: REST;
+  /** Requests with an interaction token (edits of a command's reply), outside the global limit. */
+  interactionRest: REST;
   service: JobService;
   pool: BackendPool;
   outbox: Outbox;
@@ -218,7 +221,7 @@ export class JobMessenger {
       if (d.channelMessageId) {
         await this.o.rest.patch(Routes.channelMessage(d.channelId, d.channelMessageId), body(payload, job));
       } else if (d.interactionToken && (d.tokenExpiresAt ?? 0) > Date.now()) {
-        await this.o.rest.patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
+        await this.o.interactionRest.patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
           ...body(payload, job),
           auth: false,
         });
@@ -247,7 +250,7 @@ export class JobMessenger {
     const d = job.delivery;
     if (d.interactionToken && (d.tokenExpiresAt ?? 0) > Date.now()) {
       const link = `https://discord.com/channels/${d.guildId ?? '@me'}/${d.channelId}/${message.id}`;
-      await this.o.rest
+      await this.o.interactionRest
         .patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
           body: { content: `This job continues in a new message: ${link}`, embeds: [], components: [], attachments: [] },
           auth: false,
