@@ -15,7 +15,7 @@ import { startBot, type RunningBot } from '../src/app.ts';
 import { loadConfig, secretsOf } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { REPO_ROOT } from '../test/support/recordings.ts';
-import { percentile, progress, round } from './support.ts';
+import { benchScript, percentile, progress, round } from './support.ts';
 
 const BOT_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GtEsTt.secret-bot-token-never-logged-0123456';
 const CONCURRENT = Number(process.env['BENCH_BOT_CONCURRENT'] ?? 100);
@@ -76,8 +76,9 @@ class Fakes {
   }
 
   static async start(): Promise<{ fakes: Fakes; ready: Ready }> {
-    const child = fork(join(REPO_ROOT, 'bench/fakes-process.ts'), [], {
-      execArgv: ['--import', 'tsx', ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
+    const { file, execArgv } = benchScript('fakes-process');
+    const child = fork(file, [], {
+      execArgv: [...execArgv, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ready = await new Promise<Ready>((resolve, reject) => {

@@ -51,7 +51,7 @@ export async function runClientBench(): Promise<Record<string, unknown>> {
     const server = await startFakeServer();
     progress(`client jobs: ${name}, ${JOBS} prompts, ${IN_FLIGHT} in flight`);
     try {
-      jobs[name] = await runWorker('client-worker.ts', [
+      jobs[name] = await runWorker('client-worker', [
         'jobs',
         name,
         server.url,
@@ -67,7 +67,7 @@ export async function runClientBench(): Promise<Record<string, unknown>> {
     }
   }
 
-  const replay = await startServer('replay-server.ts', [String(REPLAY_ROUNDS)]);
+  const replay = await startServer('replay-server', [String(REPLAY_ROUNDS)]);
   const overSocket: Record<string, Row> = {};
   let inProcess: { messagesPerSecond: number; frames: number };
   try {
@@ -75,7 +75,7 @@ export async function runClientBench(): Promise<Record<string, unknown>> {
     for (const name of CLIENT_NAMES.filter((n) => n !== 'comfycord-noPositions')) {
       progress(`event path over a socket: ${name}`);
       try {
-        overSocket[name] = await runWorker('client-worker.ts', ['events', name, replay.url, String(replay.info['frames'])]);
+        overSocket[name] = await runWorker('client-worker', ['events', name, replay.url, String(replay.info['frames'])]);
       } catch (e) {
         overSocket[name] = { error: (e as Error).message.split('\n').slice(0, 6).join(' ') };
       }

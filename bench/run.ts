@@ -10,6 +10,12 @@ import { REPO_ROOT } from '../test/support/recordings.ts';
 import { machine, markdown } from './report.ts';
 import { progress, runWorker } from './support.ts';
 
+/** The node options of package.json's start script, e.g. its V8 heap settings. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  return (pkg.scripts['start'] ?? '').split(/\s+/).filter((a) => a.startsWith('--'));
+}
+
 const args = process.argv.slice(2);
 const write = args.includes('--write');
 const only = args.find((a) => !a.startsWith('--'));
@@ -19,7 +25,9 @@ const results: Record<string, unknown> = {};
 for (const section of ['client', 'bot']) {
   if (only && only !== section) continue;
   progress(`section ${section}`);
-  results[section] = await runWorker('section.ts', [section], {}, true);
+  // The bot runs with the node flags `npm start` gives it (package.json is their one definition).
+  const nodeFlags = section === 'bot' ? startFlags() : [];
+  results[section] = await runWorker('section', [section], {}, true, nodeFlags);
 }
 info['seconds'] = (performance.now() - started) / 1000;
 const tables = markdown(results, info);

@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { encodePreviewFrame } from '../src/comfy/binary.ts';
-import { recordedFrames, recordedPreviewFrame, REPO_ROOT, WS_RECORDINGS } from '../test/support/recordings.ts';
+import { recordedFrames, recordedPreviewFrame, WS_RECORDINGS } from '../test/support/recordings.ts';
 
-export const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
+const HERE = fileURLToPath(import.meta.url);
+
+/**
+ * A bench script beside this one and how to run it: `npm run bench` runs the build in
+ * dist/ with plain node; run from the sources, children get this process's tsx loader.
+ */
+export function benchScript(name: string): { file: string; execArgv: string[] } {
+  return { file: join(dirname(HERE), `${name}${extname(HERE)}`), execArgv: process.execArgv };
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -30,11 +39,12 @@ export function recordedStream(): Array<{ buf: Buffer; binary: boolean }> {
 }
 
 /**
- * A tsx script in a child process that prints one JSON line on stdout before it
+ * A bench script in a child process that prints one JSON line on stdout before it
  * is ready (a server) or when it is done (a worker).
  */
-function startChild(script: string, args: string[], env: Record<string, string> = {}, passStderr = false) {
-  const child = spawn(TSX, [join(REPO_ROOT, 'bench', script), ...args], {
+function startChild(script: string, args: string[], env: Record<string, string> = {}, passStderr = false, nodeFlags: string[] = []) {
+  const { file, execArgv } = benchScript(script);
+  const child = spawn(process.execPath, [...execArgv, ...nodeFlags, file, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -57,7 +67,7 @@ function startChild(script: string, args: string[], env: Record<string, string> 
 
 /** A fake ComfyUI (or the replay server) in a child process; resolves with its address and a stop function. */
 export async function startServer(
-  script: 'fake-server.ts' | 'replay-server.ts' = 'fake-server.ts',
+  script: 'fake-server' | 'replay-server' = 'fake-server',
   args: string[] = [],
   env: Record<string, string> = {},
 ): Promise<{ url: string; info: Record<string, unknown>; stop: () => Promise<void> }> {
@@ -77,7 +87,7 @@ export async function startServer(
 
 /** The fake ComfyUI in a child process (stepMs 0). */
 export function startFakeServer(env: Record<string, string> = {}) {
-  return startServer('fake-server.ts', [], env);
+  return startServer('fake-server', [], env);
 }
 
 /** Runs a worker script to the end and returns the JSON line it printed. */
@@ -86,8 +96,9 @@ export async function runWorker(
   args: string[],
   env: Record<string, string> = {},
   passStderr = false,
+  nodeFlags: string[] = [],
 ): Promise<Record<string, unknown>> {
-  const { child, firstLine } = startChild(script, args, env, passStderr);
+  const { child, firstLine } = startChild(script, args, env, passStderr, nodeFlags);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const result = await firstLine;
   await exited;

@@ -90,6 +90,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     log,
     uploadLimit: (guildId) => uploadLimitForTier(guildId ? (client.guilds.cache.get(guildId)?.premiumTier ?? 0) : 0),
     tokenMarginMs: options.tokenMarginMs,
+    // One folder per shard: a shard starting up empties only its own.
+    spoolDir: join(dataDir, 'outgoing', `shard-${shard}`),
   });
 
   const catalogs = new Map<string, ChoiceCatalog>();

@@ -1,6 +1,7 @@
 // `npm start`: the bot, or with SHARDS set, a ShardingManager running one bot process per shard.
 import 'dotenv/config';
 import { ShardingManager } from 'discord.js';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBot } from './app.ts';
 import { ConfigError, loadConfig, secretsOf } from './config.ts';
@@ -23,7 +24,9 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { error: err }));
 
   if (config.SHARDS !== 1 && !isShard) {
-    const manager = new ShardingManager(fileURLToPath(new URL('./shard.ts', import.meta.url)), {
+    // shard.ts under tsx (npm run dev), shard.js once built (npm start).
+    const here = fileURLToPath(import.meta.url);
+    const manager = new ShardingManager(join(dirname(here), `shard${extname(here)}`), {
       token: config.DISCORD_TOKEN,
       totalShards: config.SHARDS,
       execArgv: process.execArgv,

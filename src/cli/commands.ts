@@ -1,6 +1,6 @@
 // Every ComfyUI operation as a CLI command. Each reads its arguments, makes
 // the call, and prints either for people or (--json) the parsed answer.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ComfyClient } from '../comfy/client.ts';
 import type { ComfyHttp } from '../comfy/http.ts';
@@ -292,10 +292,9 @@ export const commands: Record<string, CliCommand> = {
         print(ctx, { url }, () => url);
         return;
       }
-      const file = await ctx.http.view(ref, { preview });
-      await writeFile(values.out, file.bytes);
-      print(ctx, { saved: values.out, bytes: file.bytes.length, content_type: file.contentType }, () =>
-        `Saved ${values.out} (${file.bytes.length} bytes, ${file.contentType}).`,
+      const file = await ctx.http.saveView(ref, values.out, { preview });
+      print(ctx, { saved: values.out, bytes: file.size, content_type: file.contentType }, () =>
+        `Saved ${values.out} (${file.size} bytes, ${file.contentType}).`,
       );
     },
   },

@@ -1,4 +1,6 @@
 // Every HTTP call of ComfyUI (SPEC C1–C13), typed, validated at the edge.
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { request, FormData, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
@@ -76,6 +78,16 @@ export interface Download {
   bytes: Buffer;
   contentType: string;
 }
+
+/** A file saved straight from `/view` to disk, never whole in memory. */
+export interface SavedFile {
+  path: string;
+  size: number;
+  contentType: string;
+}
+
+/** What to do with an answer's body: read it as text, as bytes, or stream it into a file. */
+type Sink = 'text' | 'bytes' | { file: string };
 
 type Body = { json: unknown } | { form: FormData } | { raw: string; contentType: string };
 
@@ -243,9 +255,17 @@ export class ComfyHttp {
   async view(image: ImageAddress, options: ViewOptions = {}): Promise<Download> {
     const path = this.viewUrl(image, options).slice(this.baseUrl.length);
     const req = { method: 'GET', path };
-    const res = await this.send(req, undefined, this.transferTimeoutMs, true);
+    const res = await this.send(req, undefined, this.transferTimeoutMs, 'bytes');
     this.throwForStatus(req, res);
     return { bytes: res.bytes, contentType: res.contentType ?? 'application/octet-stream' };
+  }
+
+  /** Like `view`, but streams the file to `path` (large outputs need not fit in memory). */
+  async saveView(image: ImageAddress, path: string, options: ViewOptions = {}): Promise<SavedFile> {
+    const req = { method: 'GET', path: this.viewUrl(image, options).slice(this.baseUrl.length) };
+    const res = await this.send(req, undefined, this.transferTimeoutMs, { file: path });
+    this.throwForStatus(req, res);
+    return { path, size: res.size, contentType: res.contentType ?? 'application/octet-stream' };
   }
 
   // C13
@@ -339,7 +359,7 @@ export class ComfyHttp {
     throw new ComfyRequestError(`ComfyUI refused ${req.method} ${req.path}: HTTP ${res.status}${hint}${detail}`, res.status, req);
   }
 
-  private async send(req: FailedRequest, body?: Body, timeoutMs = this.timeoutMs, binary = false): Promise<RawResponse> {
+  private async send(req: FailedRequest, body?: Body, timeoutMs = this.timeoutMs, sink: Sink = 'text'): Promise<RawResponse> {
     const headers: Record<string, string> = { ...this.headers };
     let payload: string | FormData | undefined;
     if (body && 'json' in body) {
@@ -361,12 +381,15 @@ export class ComfyHttp {
         dispatcher: this.dispatcher,
       });
       const contentType = headerValue(res.headers['content-type']);
-      if (binary && res.statusCode < 400) {
+      const answer = { status: res.statusCode, contentType, text: '', bytes: EMPTY, size: 0 };
+      if (res.statusCode >= 400 || sink === 'text') return { ...answer, text: await res.body.text() };
+      if (sink === 'bytes') {
         const bytes = Buffer.from(await res.body.arrayBuffer());
-        return { status: res.statusCode, contentType, text: '', bytes };
+        return { ...answer, bytes, size: bytes.length };
       }
-      const text = await res.body.text();
-      return { status: res.statusCode, contentType, text, bytes: Buffer.alloc(0) };
+      const file = createWriteStream(sink.file);
+      await pipeline(res.body, file);
+      return { ...answer, size: file.bytesWritten };
     } catch (err) {
       if (signal.aborted) {
         throw new ComfyUnavailableError(
@@ -392,7 +415,11 @@ interface RawResponse {
   contentType: string | undefined;
   text: string;
   bytes: Buffer;
+  /** Bytes of the body when it was read as bytes or saved to a file. */
+  size: number;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function toQueueEntry(item: QueueItem): QueueEntry {
   const [number, promptId, , extra, outputs] = item;

@@ -1,6 +1,9 @@
 // Keeps each job's Discord message in step with the job: live progress while it
 // runs, the final images when it ends. Reads where the message is from the
 // ledger, so it works the same after a restart.
+import { mkdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DiscordAPIError, Routes, type REST } from 'discord.js';
 import type { BackendPool } from '../jobs/backends.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
@@ -11,6 +14,7 @@ import type { Outbox } from './outbox.ts';
 import { CANCEL_EMOJI } from './reactions.ts';
 import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
+import { messageRequest } from './message-request.ts';
 import { fetchFinalImages } from './results.ts';
 
 export interface JobMessengerOptions {
@@ -26,6 +30,8 @@ export interface JobMessengerOptions {
   uploadLimit: (guildId: string | null) => number;
   /** Move to a channel message this long before the interaction token expires. */
   tokenMarginMs?: number;
+  /** Where output images wait on disk until Discord has them; emptied at start (nothing in it survives a restart). */
+  spoolDir: string;
 }
 
 /** Discord's error codes we act on. */
@@ -44,6 +50,8 @@ export class JobMessenger {
   private readonly tick: NodeJS.Timeout;
 
   constructor(private readonly o: JobMessengerOptions) {
+    rmSync(o.spoolDir, { recursive: true, force: true });
+    mkdirSync(o.spoolDir, { recursive: true });
     o.service.on('update', (u) => this.onUpdate(u));
     // Elapsed time should move even when ComfyUI is quiet (e.g. loading a model).
     this.tick = setInterval(() => this.refreshRunning(), 10_000);
@@ -149,13 +157,14 @@ export class JobMessenger {
     clearTimeout(this.moveTimers.get(job.id));
     this.moveTimers.delete(job.id);
     const log = this.o.log.child({ jobId: job.id, userId: job.userId, promptId: job.promptId });
+    const spool = join(this.o.spoolDir, job.id);
     try {
-      // Few deliveries at once: each holds its images in memory until Discord has them.
+      // Few deliveries at once: each has its images on disk and uploads them until Discord has them.
       await this.deliveries.run(async () => {
         let images: FinalImages | undefined;
         if (result.kind === 'success') {
           const http = this.o.pool.byUrl(result.server)?.client.http;
-          images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId));
+          images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool);
         }
         const payload = finalView(job, result, images);
         const overflow = images?.overflow ?? [];
@@ -181,6 +190,7 @@ export class JobMessenger {
       log.error('could not deliver the result', { error: err });
     } finally {
       this.delivering.delete(job.id);
+      await rm(spool, { recursive: true, force: true }).catch(() => {});
     }
   }
 
@@ -219,10 +229,10 @@ export class JobMessenger {
     const d = job.delivery;
     try {
       if (d.channelMessageId) {
-        await this.o.rest.patch(Routes.channelMessage(d.channelId, d.channelMessageId), body(payload, job));
+        await this.o.rest.patch(Routes.channelMessage(d.channelId, d.channelMessageId), await messageRequest(payload, job.userId));
       } else if (d.interactionToken && (d.tokenExpiresAt ?? 0) > Date.now()) {
         await this.o.interactionRest.patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
-          ...body(payload, job),
+          ...(await messageRequest(payload, job.userId)),
           auth: false,
         });
       } else {
@@ -260,7 +270,7 @@ export class JobMessenger {
   }
 
   private async postInChannel(channelId: string, payload: MessagePayload, job?: JobRow): Promise<{ id: string }> {
-    return (await this.o.rest.post(Routes.channelMessages(channelId), body(payload, job))) as { id: string };
+    return (await this.o.rest.post(Routes.channelMessages(channelId), await messageRequest(payload, job?.userId))) as { id: string };
   }
 
   /** Interaction tokens die 15 minutes after the command: move long jobs before that. */
@@ -286,19 +296,6 @@ export class JobMessenger {
 function viaInteraction(job: JobRow): boolean {
   const d = job.delivery;
   return !d.channelMessageId && Boolean(d.interactionToken) && (d.tokenExpiresAt ?? 0) > Date.now() + 5_000;
-}
-
-function body(payload: MessagePayload, job?: JobRow) {
-  return {
-    body: {
-      content: payload.content,
-      embeds: payload.embeds,
-      components: payload.components,
-      attachments: payload.files.map((f, i) => ({ id: i, filename: f.name })),
-      allowed_mentions: { parse: [], users: job ? [job.userId] : [] },
-    },
-    files: payload.files.map((f) => ({ name: f.name, data: f.data, contentType: f.contentType })),
-  };
 }
 
 function isCode(err: unknown, code: number): boolean {

@@ -18,8 +18,18 @@ export interface LiveState {
 
 export interface FileToSend {
   name: string;
-  data: Buffer;
+  /** The bytes, or a file on disk that holds them (output images are not kept whole in memory). */
+  data: Buffer | SpooledFile;
   contentType?: string;
+}
+
+export interface SpooledFile {
+  path: string;
+  size: number;
+}
+
+export function sizeOf(file: FileToSend): number {
+  return Buffer.isBuffer(file.data) ? file.data.length : file.data.size;
 }
 
 export interface MessagePayload {

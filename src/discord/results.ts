@@ -1,9 +1,11 @@
 // Output images fetched from ComfyUI and made to fit Discord: the guild's upload
 // limit per message, and at most 10 attachments per message.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ComfyHttp } from '../comfy/http.ts';
 import type { OutputFile } from '../jobs/service.ts';
 import { formatBytes } from '../text/format.ts';
-import type { FileToSend, FinalImages } from './job-view.ts';
+import { sizeOf, type FileToSend, type FinalImages } from './job-view.ts';
 
 export const MAX_ATTACHMENTS = 10;
 const JPEG_QUALITIES = [90, 75, 60, 45, 30];
@@ -17,19 +19,30 @@ export function uploadLimitForTier(premiumTier: number): number {
   return 10 * 1024 * 1024;
 }
 
-export async function fetchFinalImages(http: ComfyHttp | undefined, images: OutputFile[], limitBytes: number): Promise<FinalImages> {
+/**
+ * Saves a job's output images from ComfyUI into `dir` (one file each, streamed, so a
+ * burst of large images does not sit in memory) and sorts them into messages that fit.
+ */
+export async function fetchFinalImages(
+  http: ComfyHttp | undefined,
+  images: OutputFile[],
+  limitBytes: number,
+  dir: string,
+): Promise<FinalImages> {
   if (!http) return { files: [], overflow: [], missing: images.length };
-  const fetched: Array<{ ref: OutputFile; file: FileToSend }> = [];
+  await mkdir(dir, { recursive: true });
+  const fetched: Array<{ ref: OutputFile; file: FileToSend; index: number }> = [];
   let missing = 0;
-  for (const ref of images) {
+  for (const [index, ref] of images.entries()) {
     try {
-      const d = await http.view(ref);
-      fetched.push({ ref, file: { name: ref.filename, data: d.bytes, contentType: d.contentType } });
+      // Our own name on disk: ComfyUI's file names are not trusted as paths.
+      const saved = await http.saveView(ref, join(dir, `${index}.out`));
+      fetched.push({ ref, index, file: { name: ref.filename, data: saved, contentType: saved.contentType } });
     } catch {
       missing++;
     }
   }
-  const batches: Array<Array<{ ref: OutputFile; file: FileToSend }>> = [];
+  const batches: Array<typeof fetched> = [];
   for (let i = 0; i < fetched.length; i += MAX_ATTACHMENTS) batches.push(fetched.slice(i, i + MAX_ATTACHMENTS));
   let reencoded = false;
   const dropped: OutputFile[] = [];
@@ -37,12 +50,12 @@ export async function fetchFinalImages(http: ComfyHttp | undefined, images: Outp
   for (const batch of batches) {
     const budget = Math.floor((limitBytes - PAYLOAD_MARGIN) / Math.max(1, batch.length));
     const files: FileToSend[] = [];
-    for (const { ref, file } of batch) {
-      if (file.data.length <= budget) {
+    for (const { ref, file, index } of batch) {
+      if (sizeOf(file) <= budget) {
         files.push(file);
         continue;
       }
-      const smaller = await reencodeToFit(http, ref, budget);
+      const smaller = await reencodeToFit(http, ref, budget, join(dir, `${index}.jpg`));
       if (smaller) {
         reencoded = true;
         files.push(smaller);
@@ -73,12 +86,12 @@ function tooLargeNote(dropped: OutputFile[], limitBytes: number): string {
   );
 }
 
-async function reencodeToFit(http: ComfyHttp, ref: OutputFile, budget: number): Promise<FileToSend | undefined> {
+async function reencodeToFit(http: ComfyHttp, ref: OutputFile, budget: number, path: string): Promise<FileToSend | undefined> {
   for (const quality of JPEG_QUALITIES) {
     try {
-      const d = await http.view(ref, { preview: { format: 'jpeg', quality } });
-      if (d.bytes.length <= budget) {
-        return { name: ref.filename.replace(/\.[A-Za-z0-9]+$/, '') + '.jpg', data: d.bytes, contentType: 'image/jpeg' };
+      const saved = await http.saveView(ref, path, { preview: { format: 'jpeg', quality } });
+      if (saved.size <= budget) {
+        return { name: ref.filename.replace(/\.[A-Za-z0-9]+$/, '') + '.jpg', data: saved, contentType: 'image/jpeg' };
       }
     } catch {
       return undefined;

@@ -1,5 +1,5 @@
 // A job's life in Discord, end to end: real discord.js, fake Discord, fake ComfyUI.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { makePng } from '../fakes/comfy/index.ts';
 import type { StoredMessage } from '../fakes/discord/index.ts';
 import { startHarness, BOT_TOKEN, type Harness } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
+import { waitFor } from '../support/wait.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -31,7 +32,9 @@ describe('/generate', () => {
     expect(attachmentNames(final)).toHaveLength(1);
     const png = final.attachments[0]!;
     expect(png.filename).toMatch(/\.png$/);
-    expect((png as { bytes?: Buffer }).bytes?.subarray(1, 4).toString()).toBe('PNG');
+    // Byte for byte what ComfyUI saved (it goes through a file on disk on the way), and that file is gone after.
+    expect((png as { bytes?: Buffer }).bytes?.equals(h.comfy.readFile(png.filename)!)).toBe(true);
+    await waitFor(() => readdirSync(join(h!.dataDir, 'outgoing', 'shard-0')).length === 0);
     const fields = final.embeds?.[0]?.fields ?? [];
     expect(fields.find((f) => f.name === 'Seed')?.value).toBe('1234');
     expect(fields.find((f) => f.name === 'Steps')?.value).toBe('12');

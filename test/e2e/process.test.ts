@@ -1,6 +1,6 @@
 // Black box: `npm start`'s entry point as a child process, observed only through the fakes.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,12 +15,17 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawnTs('src/main.ts', [], {
+/**
+ * What `npm start` runs after its build (package.json's start script, without npm in
+ * between so the signal reaches the bot), or the sources under tsx.
+ */
+function run(env: Record<string, string>, how: 'npm start' | 'tsx' = 'tsx'): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const options: SpawnOptions = {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  };
+  const child = how === 'npm start' ? spawn(process.execPath, startScriptArgs(), options) : spawnTs('src/main.ts', [], options);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -31,8 +36,16 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
   return { child, output: () => out, exit };
 }
 
+function startScriptArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [node, ...args] = pkg.scripts['start']!.split(/\s+/);
+  expect(node).toBe('node');
+  return args;
+}
+
 describe('the bot process', () => {
-  it('starts from environment variables, serves /generate, and exits 0 on SIGTERM', async () => {
+  it('npm start builds the bot, starts it from environment variables, serves /generate, and exits 0 on SIGTERM', async () => {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'ignore' }); // npm start's prestart
     const comfy = await FakeComfy.start({ stepMs: 1 });
     const discord = await FakeDiscord.start();
     cleanups.push(() => comfy.stop(), () => discord.stop());
@@ -44,7 +57,7 @@ describe('the bot process', () => {
       COMFYUI_URL: comfy.url,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'comfycord-proc-')),
       ATTACHMENT_HOSTS: new URL(discord.cdnBase).host,
-    });
+    }, 'npm start');
     const registered = await discord.waitForRequest((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'), 20_000);
     const names = (registered.json as Array<{ name: string }>).map((c) => c.name).sort();
     expect(names).toEqual(['cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'status']);

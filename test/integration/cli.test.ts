@@ -124,7 +124,8 @@ describe('comfy CLI', () => {
     const out = join(dir, 'out.png');
     const saved = await comfy(['view', filename, '--out', out]);
     expect(saved.code).toBe(0);
-    expect(readFileSync(out).subarray(1, 4).toString()).toBe('PNG');
+    expect(readFileSync(out).equals(fake.readFile(filename)!)).toBe(true);
+    expect(saved.stdout).toContain(`(${readFileSync(out).length} bytes, image/png)`);
   });
 
   it('watch prints live events with a progress bar until Ctrl-C', async () => {

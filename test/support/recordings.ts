@@ -1,9 +1,10 @@
 // Access to the recordings of a real ComfyUI server in ../shared/comfyui-real.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The checkout: the nearest folder above this file with a package.json (from test/support or dist/test/support). */
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 export const RECORDINGS_DIR = resolve(REPO_ROOT, '../shared/comfyui-real');
 
 export interface RecordedExchange {
@@ -64,4 +65,11 @@ export function recordedPreviewFrame(): Buffer {
 export function recordedWorkflow(step = 'txt2img'): Record<string, unknown> {
   const req = exchange('http.json', step).request_json as { prompt: Record<string, unknown> };
   return structuredClone(req.prompt);
+}
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
 }

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../support/recordings.ts';
 import { listFolder, type ModelFolders } from './models.ts';
 import { parsePyJson, pyJson, type Json, type JsonObject } from './py-json.ts';
 
@@ -7,7 +9,8 @@ let recorded: JsonObject | undefined;
 /** The recorded GET /object_info, parsed once per process (it is shared, see NodeCatalog.refresh). */
 function recordedTree(): JsonObject {
   if (!recorded) {
-    const text = readFileSync(new URL('./data/object_info.json', import.meta.url), 'utf8');
+    // From the checkout, so that the bench's compiled copy in dist/ finds it too.
+    const text = readFileSync(join(REPO_ROOT, 'test/fakes/comfy/data/object_info.json'), 'utf8');
     recorded = parsePyJson(text) as JsonObject;
   }
   return recorded;

@@ -4,11 +4,12 @@
  * normalised so ids and clocks do not get in the way.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { RECORDINGS_DIR as DIR } from '../../support/recordings.ts';
 import type { Frame } from './ws-recorder.ts';
 import { parsePyJson, pyJson, type Json, type JsonObject } from './py-json.ts';
 
-export const RECORDINGS_DIR = fileURLToPath(new URL('../../../../shared/comfyui-real/', import.meta.url));
+/** With a trailing slash: file names are appended to it. */
+export const RECORDINGS_DIR = `${DIR}/`;
 
 export function recordingsAvailable(): boolean {
   return existsSync(`${RECORDINGS_DIR}http.json`);
