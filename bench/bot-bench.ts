@@ -22,6 +22,13 @@ const CONCURRENT = Number(process.env['BENCH_BOT_CONCURRENT'] ?? 100);
 /** Sequential jobs in all; memory after the first 500 is the baseline. 5,000 take about 5 minutes on 2 cores. */
 const SEQUENTIAL = Number(process.env['BENCH_BOT_SEQUENTIAL'] ?? 5000);
 const BASELINE = Math.min(500, SEQUENTIAL);
+/**
+ * The paced run: ComfyUI takes PACED_STEPS steps of PACED_STEP_MS per prompt (0.3 s a prompt,
+ * faster than any GPU makes a 1 MB image), so completions are spread as in real use and the
+ * delay measured is the bot's own; the burst run (no execution time) is the worst case.
+ */
+const PACED_STEP_MS = Number(process.env['BENCH_BOT_PACED_STEP_MS'] ?? 15);
+const PACED_STEPS = Number(process.env['BENCH_BOT_PACED_STEPS'] ?? 20);
 /** Where to write CPU profiles (the bot's during the concurrent jobs, the fakes' whole run), if set. */
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
 
@@ -279,13 +286,13 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
   let failed = 0;
   let firstError: string | undefined;
   /** `count` /generate, `inFlight` at a time; returns success-to-post delays in ms. */
-  const runJobs = async (count: number, inFlight: number): Promise<number[]> => {
+  const runJobs = async (count: number, inFlight: number, steps = 1): Promise<number[]> => {
     const delays: number[] = [];
     let next = 0;
     const worker = async () => {
       while (next < count) {
         const i = next++;
-        const g = await fakes.ask<Generated>({ op: 'generate', id: i, seed: seed++, user: `user${i % inFlight}` });
+        const g = await fakes.ask<Generated>({ op: 'generate', id: i, seed: seed++, steps, user: `user${i % inFlight}` });
         if (g.error || g.status >= 300) {
           failed++;
           firstError ??= g.error ?? `status ${g.status}`;
@@ -315,14 +322,14 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
     samples: delays.length,
   });
 
-  try {
-    progress('bot: warm-up, 20 jobs');
-    await runJobs(20, 5);
-    await fakes.ask({ op: 'purge' });
-    await fakes.ask({ op: 'tally' });
-    const before = memory();
-
-    progress(`bot: ${CONCURRENT} concurrent /generate`);
+  type Tally = { requests: number; byRoute: Record<string, number>; status429: number; count429: number };
+  /**
+   * CONCURRENT /generate sent at once, ComfyUI running each prompt with `steps` steps of
+   * `stepMs`: what the bot adds between success and post, its requests, its memory.
+   */
+  const concurrentRun = async (label: string, pace: { stepMs: number; steps: number }) => {
+    await fakes.ask({ op: 'pace', stepMs: pace.stepMs });
+    progress(`bot: ${CONCURRENT} concurrent /generate, ${label} (${pace.steps} step(s) of ${pace.stepMs} ms each)`);
     const rss0 = process.memoryUsage().rss;
     let peakRss = rss0;
     let atPeak: NodeJS.MemoryUsage | undefined;
@@ -334,18 +341,43 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
     const cpu0 = process.cpuUsage();
     for (const k of Object.values(breakdown)) k.length = 0;
     peakHolding = 0;
-    const concurrentDelays = await profiled('bot-concurrent', () => runJobs(CONCURRENT, CONCURRENT));
-    const concurrentBreakdown = summarize(breakdown);
-    const concurrentHolding = peakHolding;
+    const delays = await profiled(`bot-${label}`, () => runJobs(CONCURRENT, CONCURRENT, pace.steps));
+    const stagesMs = summarize(breakdown);
     for (const k of Object.values(breakdown)) k.length = 0;
-    const concurrentWall = performance.now() - t0;
-    const concurrentCpu = process.cpuUsage(cpu0);
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const concurrentTally = await fakes.ask<{ requests: number; byRoute: Record<string, number>; status429: number; count429: number; uploads: number }>(
-      { op: 'tally' },
-    );
+    const tally = await fakes.ask<Tally>({ op: 'tally' });
     await fakes.ask({ op: 'purge' });
+    await fakes.ask({ op: 'pace', stepMs: 0 });
+    return {
+      jobs: CONCURRENT,
+      pace,
+      successToPostMs: stats(delays),
+      wallSeconds: round(wall / 1000, 2),
+      botCpuMsPerJob: round((cpu.user + cpu.system) / 1000 / CONCURRENT, 2),
+      discordRequestsPerJob: round(tally.requests / CONCURRENT, 2),
+      requestsByRoute: tally.byRoute,
+      count429: tally.status429,
+      peakRssMb: mb(peakRss),
+      // What the peak was made of: V8's heap (used of total) and the bytes of Buffers.
+      atPeakMb: atPeak && { heapUsed: mb(atPeak.heapUsed), heapTotal: mb(atPeak.heapTotal), arrayBuffers: mb(atPeak.arrayBuffers) },
+      rssBeforeMb: mb(rss0),
+      stagesMs,
+      peakJobsHoldingImages: peakHolding,
+    };
+  };
+
+  try {
+    progress('bot: warm-up, 20 jobs');
+    await runJobs(20, 5);
+    await fakes.ask({ op: 'purge' });
+    await fakes.ask({ op: 'tally' });
+    const before = memory();
+
+    const burst = await concurrentRun('burst', { stepMs: 0, steps: 1 });
+    const paced = await concurrentRun('paced', { stepMs: PACED_STEP_MS, steps: PACED_STEPS });
 
     progress(`bot: ${SEQUENTIAL} sequential jobs (memory after ${BASELINE} and after ${SEQUENTIAL})`);
     const sequentialDelays: number[] = [];
@@ -372,22 +404,9 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
     sequentialDelays.sort((a, b) => a - b);
 
     return {
-      settings: { concurrent: CONCURRENT, sequential: SEQUENTIAL, imageBytes: Number(process.env['BENCH_IMAGE_BYTES'] ?? 1024 * 1024) },
-      concurrent: {
-        jobs: CONCURRENT,
-        successToPostMs: stats(concurrentDelays),
-        wallSeconds: round(concurrentWall / 1000, 2),
-        botCpuMsPerJob: round((concurrentCpu.user + concurrentCpu.system) / 1000 / CONCURRENT, 2),
-        discordRequestsPerJob: round(concurrentTally.requests / CONCURRENT, 2),
-        requestsByRoute: concurrentTally.byRoute,
-        count429: concurrentTally.status429,
-        peakRssMb: mb(peakRss),
-        // What the peak was made of: V8's heap (used of total) and the bytes of Buffers.
-        atPeakMb: atPeak && { heapUsed: mb(atPeak.heapUsed), heapTotal: mb(atPeak.heapTotal), arrayBuffers: mb(atPeak.arrayBuffers) },
-        rssBeforeMb: mb(rss0),
-        stagesMs: concurrentBreakdown,
-        peakJobsHoldingImages: concurrentHolding,
-      },
+      settings: { concurrent: CONCURRENT, sequential: SEQUENTIAL, pacedStepMs: PACED_STEP_MS, pacedSteps: PACED_STEPS, imageBytes: Number(process.env['BENCH_IMAGE_BYTES'] ?? 1024 * 1024) },
+      concurrent: burst,
+      paced,
       sequential: {
         jobs: SEQUENTIAL,
         successToPostMs: stats(sequentialDelays),

@@ -3,6 +3,7 @@
 // over the IPC channel (see bot-bench.ts):
 //   { op: 'generate', id, seed, user }  -> { id, token, messageId, postedAt, postBytes, status }
 //   { op: 'tally' }                     -> request counts since the last tally
+//   { op: 'pace', stepMs }             -> ComfyUI's time per sampler step from now on
 //   { op: 'purge' }                     -> forget the bytes of finished jobs (nothing may be in flight)
 import { ApplicationCommandOptionType, type APIApplicationCommandInteractionDataOption } from 'discord-api-types/v10';
 import { FakeComfy } from '../test/fakes/comfy/index.ts';
@@ -58,11 +59,11 @@ function purge(): void {
   }
 }
 
-async function generate(msg: { id: number; seed: number; user: string }) {
+async function generate(msg: { id: number; seed: number; steps: number; user: string }) {
   const options: APIApplicationCommandInteractionDataOption[] = [
     { name: 'prompt', type: ApplicationCommandOptionType.String, value: `bench ${msg.id}` },
     { name: 'seed', type: ApplicationCommandOptionType.Integer, value: msg.seed },
-    { name: 'steps', type: ApplicationCommandOptionType.Integer, value: 1 },
+    { name: 'steps', type: ApplicationCommandOptionType.Integer, value: msg.steps },
   ];
   const sent = await discord.sendSubcommand({ name: 'generate', subcommand: 'txt2img', options, user: msg.user });
   // The request that posts the images: the edit of the reply carrying the final PNG.
@@ -84,7 +85,7 @@ async function generate(msg: { id: number; seed: number; user: string }) {
 }
 
 process.on('message', (raw) => {
-  const msg = raw as { op: string; id: number; seed: number; user: string; seq: number };
+  const msg = raw as { op: string; id: number; seed: number; steps: number; user: string; stepMs: number; seq: number };
   const reply = (body: unknown) => process.send!({ seq: msg.seq, ...(body as object) });
   switch (msg.op) {
     case 'generate':
@@ -96,6 +97,10 @@ process.on('message', (raw) => {
       tally = { requests: 0, byRoute: {}, status429: 0, uploads: 0 };
       return;
     }
+    case 'pace':
+      comfy.stepMs = msg.stepMs;
+      reply({ ok: true });
+      return;
     case 'purge':
       purge();
       reply({ ok: true, rssMb: process.memoryUsage().rss / 1024 / 1024 });

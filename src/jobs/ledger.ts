@@ -123,6 +123,15 @@ export class Ledger {
     this.migrate();
   }
 
+  /** Prepared once per SQL text: preparing costs more than running these small queries. */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   get schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
@@ -141,8 +150,7 @@ export class Ledger {
   }
 
   insert(job: NewJob, now = Date.now()): JobRow {
-    this.db
-      .prepare(
+    this.statement(
         `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, created_at, updated_at)
          VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @now, @now)`,
       )
@@ -158,18 +166,17 @@ export class Ledger {
   }
 
   get(id: string): JobRow | undefined {
-    const raw = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as RawRow | undefined;
+    const raw = this.statement('SELECT * FROM jobs WHERE id = ?').get(id) as RawRow | undefined;
     return raw && fromRaw(raw);
   }
 
   byPromptId(promptId: string): JobRow | undefined {
-    const raw = this.db.prepare('SELECT * FROM jobs WHERE prompt_id = ?').get(promptId) as RawRow | undefined;
+    const raw = this.statement('SELECT * FROM jobs WHERE prompt_id = ?').get(promptId) as RawRow | undefined;
     return raw && fromRaw(raw);
   }
 
   byMessageId(messageId: string): JobRow | undefined {
-    const raw = this.db
-      .prepare(
+    const raw = this.statement(
         `SELECT * FROM jobs WHERE json_extract(delivery, '$.messageId') = ? OR json_extract(delivery, '$.channelMessageId') = ?
          ORDER BY created_at DESC LIMIT 1`,
       )
@@ -181,22 +188,21 @@ export class Ledger {
   unfinished(shard?: number): JobRow[] {
     const rows = (
       shard === undefined
-        ? this.db.prepare("SELECT * FROM jobs WHERE state != 'delivered' ORDER BY created_at").all()
-        : this.db.prepare("SELECT * FROM jobs WHERE state != 'delivered' AND shard = ? ORDER BY created_at").all(shard)
+        ? this.statement("SELECT * FROM jobs WHERE state != 'delivered' ORDER BY created_at").all()
+        : this.statement("SELECT * FROM jobs WHERE state != 'delivered' AND shard = ? ORDER BY created_at").all(shard)
     ) as RawRow[];
     return rows.map(fromRaw);
   }
 
   /** A user's jobs that are queued or running (not yet finished). */
   activeForUser(userId: string): JobRow[] {
-    const rows = this.db
-      .prepare("SELECT * FROM jobs WHERE user_id = ? AND state IN ('submitting','queued','running') ORDER BY created_at")
+    const rows = this.statement("SELECT * FROM jobs WHERE user_id = ? AND state IN ('submitting','queued','running') ORDER BY created_at")
       .all(userId) as RawRow[];
     return rows.map(fromRaw);
   }
 
   countSince(userId: string, since: number): number {
-    const row = this.db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE user_id = ? AND created_at >= ?').get(userId, since) as {
+    const row = this.statement('SELECT COUNT(*) AS n FROM jobs WHERE user_id = ? AND created_at >= ?').get(userId, since) as {
       n: number;
     };
     return row.n;
@@ -204,19 +210,17 @@ export class Ledger {
 
   /** Delivered jobs created before `cutoff` that still keep input images on disk. */
   withInputsBefore(cutoff: number): JobRow[] {
-    const rows = this.db
-      .prepare("SELECT * FROM jobs WHERE state = 'delivered' AND created_at < ? AND inputs != '{}'")
+    const rows = this.statement("SELECT * FROM jobs WHERE state = 'delivered' AND created_at < ? AND inputs != '{}'")
       .all(cutoff) as RawRow[];
     return rows.map(fromRaw);
   }
 
   clearInputs(id: string): void {
-    this.db.prepare("UPDATE jobs SET inputs = '{}' WHERE id = ?").run(id);
+    this.statement("UPDATE jobs SET inputs = '{}' WHERE id = ?").run(id);
   }
 
   recentForUser(userId: string, limit: number): JobRow[] {
-    const rows = this.db
-      .prepare('SELECT * FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?')
+    const rows = this.statement('SELECT * FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?')
       .all(userId, limit) as RawRow[];
     return rows.map(fromRaw);
   }
@@ -239,7 +243,7 @@ export class Ledger {
     if (patch.startedAt !== undefined) columns['started_at'] = patch.startedAt;
     if (patch.finishedAt !== undefined) columns['finished_at'] = patch.finishedAt;
     const sets = Object.keys(columns).map((c) => `${c} = @${c}`);
-    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run({ ...columns, id });
+    this.statement(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run({ ...columns, id });
     return this.get(id);
   }
 
