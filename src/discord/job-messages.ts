@@ -15,7 +15,7 @@ import { CANCEL_EMOJI } from './reactions.ts';
 import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
 import { messageRequest } from './message-request.ts';
-import { fetchFinalImages } from './results.ts';
+import { fetchFinalImages, type Spool } from './results.ts';
 
 export interface JobMessengerOptions {
   /** Requests with the bot's token. */
@@ -157,7 +157,7 @@ export class JobMessenger {
     clearTimeout(this.moveTimers.get(job.id));
     this.moveTimers.delete(job.id);
     const log = this.o.log.child({ jobId: job.id, userId: job.userId, promptId: job.promptId });
-    const spool = join(this.o.spoolDir, job.id);
+    const spool: Spool = { prefix: join(this.o.spoolDir, job.id), written: [] };
     try {
       // Few deliveries at once: each has its images on disk and uploads them until Discord has them.
       await this.deliveries.run(async () => {
@@ -190,7 +190,7 @@ export class JobMessenger {
       log.error('could not deliver the result', { error: err });
     } finally {
       this.delivering.delete(job.id);
-      await rm(spool, { recursive: true, force: true }).catch(() => {});
+      await Promise.all(spool.written.map((file) => rm(file, { force: true }).catch(() => {})));
     }
   }
 

@@ -1,7 +1,5 @@
 // Output images fetched from ComfyUI and made to fit Discord: the guild's upload
 // limit per message, and at most 10 attachments per message.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ComfyHttp } from '../comfy/http.ts';
 import type { OutputFile } from '../jobs/service.ts';
 import { formatBytes } from '../text/format.ts';
@@ -19,24 +17,29 @@ export function uploadLimitForTier(premiumTier: number): number {
   return 10 * 1024 * 1024;
 }
 
+/** Where a job's images wait on disk: `<prefix>-<n>.<ext>`; every path written is added to `written`. */
+export interface Spool {
+  prefix: string;
+  written: string[];
+}
+
 /**
- * Saves a job's output images from ComfyUI into `dir` (one file each, streamed, so a
- * burst of large images does not sit in memory) and sorts them into messages that fit.
+ * Saves a job's output images from ComfyUI to disk (streamed, so a burst of large
+ * images does not sit in memory) and sorts them into messages that fit.
  */
 export async function fetchFinalImages(
   http: ComfyHttp | undefined,
   images: OutputFile[],
   limitBytes: number,
-  dir: string,
+  spool: Spool,
 ): Promise<FinalImages> {
   if (!http) return { files: [], overflow: [], missing: images.length };
-  await mkdir(dir, { recursive: true });
   const fetched: Array<{ ref: OutputFile; file: FileToSend; index: number }> = [];
   let missing = 0;
   for (const [index, ref] of images.entries()) {
     try {
       // Our own name on disk: ComfyUI's file names are not trusted as paths.
-      const saved = await http.saveView(ref, join(dir, `${index}.out`));
+      const saved = await http.saveView(ref, spoolPath(spool, index, 'out'));
       fetched.push({ ref, index, file: { name: ref.filename, data: saved, contentType: saved.contentType } });
     } catch {
       missing++;
@@ -55,7 +58,7 @@ export async function fetchFinalImages(
         files.push(file);
         continue;
       }
-      const smaller = await reencodeToFit(http, ref, budget, join(dir, `${index}.jpg`));
+      const smaller = await reencodeToFit(http, ref, budget, spoolPath(spool, index, 'jpg'));
       if (smaller) {
         reencoded = true;
         files.push(smaller);
@@ -84,6 +87,12 @@ function tooLargeNote(dropped: OutputFile[], limitBytes: number): string {
     `${shown.join(', ')}${more} ${one ? 'is' : 'are'} too large for Discord's ${formatBytes(limitBytes)} upload limit even as a low-quality JPEG; ` +
     `${one ? 'it is' : 'they are'} in the ${folders} folder of the ComfyUI server.`
   );
+}
+
+function spoolPath(spool: Spool, index: number, ext: string): string {
+  const path = `${spool.prefix}-${index}.${ext}`;
+  if (!spool.written.includes(path)) spool.written.push(path);
+  return path;
 }
 
 async function reencodeToFit(http: ComfyHttp, ref: OutputFile, budget: number, path: string): Promise<FileToSend | undefined> {

@@ -106,22 +106,7 @@ function checkValues(loaded: LoadedWorkflow, values: Record<string, unknown>, up
   const { options } = loaded.manifest;
   // Discord and JSON both say "not given" with null as well as by leaving a key out.
   const present = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined));
-  const shape = Object.fromEntries(
-    options.map((o) => {
-      const schema = valueSchema(o);
-      const needed = o.required && !((o.type === 'image' || o.type === 'mask') && uploads[o.name]);
-      return [o.name, needed ? schema : schema.optional()];
-    }),
-  );
-  const names = options.map((o) => `"${o.name}"`).join(', ');
-  const result = z
-    .strictObject(shape, {
-      error: (iss) =>
-        iss.code === 'unrecognized_keys'
-          ? `${loaded.name} has no option ${iss.keys.map((k) => `"${k}"`).join(', ')}; its options are ${names || 'none'}`
-          : undefined,
-    })
-    .safeParse(present);
+  const result = valuesSchema(loaded, uploads).safeParse(present);
   const problems: OptionValueProblem[] = result.success
     ? []
     : result.error.issues.map((i) => ({ option: String(i.path[0] ?? ''), message: i.message }));
@@ -133,6 +118,33 @@ function checkValues(loaded: LoadedWorkflow, values: Record<string, unknown>, up
   }
   if (problems.length > 0) throw new OptionValueError(loaded.name, problems);
   return present;
+}
+
+/** Built once per workflow and set of uploaded images: building a zod schema costs far more than using it. */
+const schemas = new WeakMap<LoadedWorkflow, Map<string, z.ZodType>>();
+
+function valuesSchema(loaded: LoadedWorkflow, uploads: Record<string, UploadAnswer>): z.ZodType {
+  const { options } = loaded.manifest;
+  const uploaded = (o: ManifestOption) => (o.type === 'image' || o.type === 'mask') && uploads[o.name] !== undefined;
+  const key = options.filter(uploaded).map((o) => o.name).join('\0');
+  const cached = schemas.get(loaded)?.get(key);
+  if (cached) return cached;
+  const shape = Object.fromEntries(
+    options.map((o) => {
+      const schema = valueSchema(o);
+      return [o.name, o.required && !uploaded(o) ? schema : schema.optional()];
+    }),
+  );
+  const names = options.map((o) => `"${o.name}"`).join(', ');
+  const schema = z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `${loaded.name} has no option ${iss.keys.map((k) => `"${k}"`).join(', ')}; its options are ${names || 'none'}`
+        : undefined,
+  });
+  if (!schemas.has(loaded)) schemas.set(loaded, new Map());
+  schemas.get(loaded)!.set(key, schema);
+  return schema;
 }
 
 function valueSchema(option: ManifestOption): z.ZodType {
