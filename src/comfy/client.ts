@@ -5,7 +5,7 @@ import { TypedEmitter } from './emitter.ts';
 import { ComfyHttp, type ComfyHttpOptions, type QueueSnapshot } from './http.ts';
 import { Job, resultFromHistory, type JobController, type JobResult } from './job.ts';
 import { QueuePositions } from './positions.ts';
-import type { ApiWorkflow, KnownMessage } from './schemas.ts';
+import type { ApiWorkflow, KnownMessage, KnownMessageType } from './schemas.ts';
 import { ComfySocket, type ComfySocketOptions, type SocketMessage } from './socket.ts';
 
 export interface ComfyClientOptions extends ComfyHttpOptions {
@@ -38,6 +38,19 @@ export interface ComfyClientEvents extends Record<string, unknown> {
   binary: BinaryFrame;
   status: { queueRemaining: number };
 }
+
+/** The message types `routeKnown` acts on. */
+const ROUTED_TYPES = new Set<string>([
+  'status',
+  'execution_start',
+  'execution_cached',
+  'executing',
+  'progress',
+  'executed',
+  'execution_success',
+  'execution_error',
+  'execution_interrupted',
+] satisfies KnownMessageType[]);
 
 export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobController {
   readonly http: ComfyHttp;
@@ -73,6 +86,8 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
       ...options.socket,
       url: this.http.wsUrl(this.clientId),
       headers: this.http.requestHeaders,
+      // progress_state (one per node, naming every node so far) is only validated when someone listens to messages.
+      wants: (type) => ROUTED_TYPES.has(type) || this.listenerCount('message') > 0,
     });
     this.socket.on('open', (e) => this.onOpen(e.reconnect));
     this.socket.on('close', (e) => this.emit('close', { code: e.code, reason: e.reason, retryInMs: e.retryInMs }));
