@@ -1,5 +1,5 @@
 // Every HTTP call of ComfyUI (SPEC C1–C13), typed, validated at the edge.
-import { request, FormData, type Dispatcher } from 'undici';
+import { FormData, Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
   ComfyNotFoundError,
@@ -31,10 +31,11 @@ export interface ComfyHttpOptions {
   url: string;
   /** Sent with every request and the WebSocket upgrade (for an authenticating proxy). */
   headers?: Record<string, string>;
-  /** Whole-request timeout for ordinary calls. */
+  /** How long ordinary calls may wait for the answer to start, and then between parts of its body. */
   timeoutMs?: number;
-  /** Timeout for uploads and image downloads, which move more bytes. */
+  /** The same for uploads and image downloads, which move more bytes. */
   transferTimeoutMs?: number;
+  /** Defaults to a connection pool of this client's own for the server's origin. */
   dispatcher?: Dispatcher;
 }
 
@@ -87,14 +88,20 @@ export class ComfyHttp {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly transferTimeoutMs: number;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly origin: string;
+  /** The base address's path (a proxy prefix), put before every request's path. */
+  private readonly pathPrefix: string;
+  private readonly dispatcher: Dispatcher;
 
   constructor(options: ComfyHttpOptions) {
     this.baseUrl = normaliseBaseUrl(options.url);
     this.headers = { ...basicAuthOf(options.url), ...options.headers };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.transferTimeoutMs = options.transferTimeoutMs ?? DEFAULT_TRANSFER_TIMEOUT_MS;
-    this.dispatcher = options.dispatcher;
+    this.origin = new URL(this.baseUrl).origin;
+    this.pathPrefix = this.baseUrl.slice(this.origin.length);
+    // A pool of our own spares every request the global agent's lookup of the origin.
+    this.dispatcher = options.dispatcher ?? new Pool(this.origin);
   }
 
   // C1
@@ -351,14 +358,16 @@ export class ComfyHttp {
       headers['content-type'] = body.contentType;
       payload = body.raw;
     }
-    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const res = await request(`${this.baseUrl}${req.path}`, {
+      // undici's own timers instead of an AbortSignal per request: the signal, its timer and listeners cost more than the request's own work.
+      const res = await this.dispatcher.request({
+        origin: this.origin,
+        path: `${this.pathPrefix}${req.path}`,
         method: req.method as Dispatcher.HttpMethod,
         headers,
         body: payload,
-        signal,
-        dispatcher: this.dispatcher,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
       const contentType = headerValue(res.headers['content-type']);
       if (binary && res.statusCode < 400) {
@@ -368,7 +377,7 @@ export class ComfyHttp {
       const text = await res.body.text();
       return { status: res.statusCode, contentType, text, bytes: Buffer.alloc(0) };
     } catch (err) {
-      if (signal.aborted) {
+      if (isTimeout(err)) {
         throw new ComfyUnavailableError(
           `ComfyUI did not answer ${req.method} ${req.path} within ${timeoutMs} ms`,
           req,
@@ -401,6 +410,11 @@ function toQueueEntry(item: QueueItem): QueueEntry {
 
 function byRunOrder(a: QueueEntry, b: QueueEntry): number {
   return a.number - b.number || (a.createTime ?? 0) - (b.createTime ?? 0);
+}
+
+function isTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 function parseJsonOrUndefined(text: string): unknown {
