@@ -92,8 +92,30 @@ function quote(s: string): string {
   return `${out}"`;
 }
 
+/**
+ * Dicts that will not change any more (a queued prompt), with their text once
+ * rendered (null until then): /history, /queue and every saved PNG repeat the
+ * same workflow.
+ */
+const settled = new WeakMap<JsonObject, string | null>();
+
+/** Declares that `value` will not change any more, so pyJson renders it once; returns it. */
+export function settle(value: JsonObject): JsonObject {
+  if (!settled.has(value)) settled.set(value, null);
+  return value;
+}
+
 /** `json.dumps(value)` with Python's defaults. Plain objects keep JS key order; use Maps for node-id keys. */
 export function pyJson(value: unknown): string {
+  if (value instanceof Map && settled.has(value)) {
+    let text = settled.get(value);
+    if (text === null || text === undefined) settled.set(value, (text = render(value)));
+    return text;
+  }
+  return render(value);
+}
+
+function render(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
