@@ -178,6 +178,8 @@ export class ComfySocket extends TypedEmitter<ComfySocketEvents> {
 
 /** Decodes one JSON frame. Unknown types pass through as such; malformed and unwanted ones are dropped. */
 export function parseTextFrame(text: string, wants: (type: string) => boolean = () => true): SocketMessage | undefined {
+  const leading = leadingType(text);
+  if (leading !== undefined && !wants(leading)) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -191,4 +193,19 @@ export function parseTextFrame(text: string, wants: (type: string) => boolean = 
   const parsed = KnownMessage.safeParse(raw);
   // A known type in a shape we do not understand is treated as unknown rather than crashing a job.
   return parsed.success ? parsed.data : { type, data, unknown: true };
+}
+
+/** How Python's json.dumps starts every message ComfyUI sends. */
+const TYPE_FIRST = '{"type": "';
+
+/**
+ * The type of a frame that starts as ComfyUI writes it, read without parsing the
+ * frame (so unwanted ones, like the largest, progress_state, cost nothing);
+ * undefined for any other layout, which is then parsed in full.
+ */
+function leadingType(text: string): string | undefined {
+  if (!text.startsWith(TYPE_FIRST)) return undefined;
+  const end = text.indexOf('"', TYPE_FIRST.length);
+  const type = text.slice(TYPE_FIRST.length, end);
+  return end > 0 && !type.includes('\\') ? type : undefined;
 }
