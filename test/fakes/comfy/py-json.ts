@@ -107,15 +107,6 @@ export function settle(value: JsonObject): JsonObject {
 
 /** `json.dumps(value)` with Python's defaults. Plain objects keep JS key order; use Maps for node-id keys. */
 export function pyJson(value: unknown): string {
-  if (value instanceof Map && settled.has(value)) {
-    let text = settled.get(value);
-    if (text === null || text === undefined) settled.set(value, (text = render(value)));
-    return text;
-  }
-  return render(value);
-}
-
-function render(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
@@ -138,10 +129,17 @@ function render(value: unknown): string {
     for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + pyJson(value[i]);
     return `${out}]`;
   }
+  if (!(value instanceof Map)) return dict(Object.entries(value as Record<string, unknown>));
+  const known = settled.get(value);
+  if (known) return known;
+  const text = dict(value as Map<string, unknown>);
+  if (known === null) settled.set(value, text);
+  return text;
+}
+
+function dict(entries: Iterable<[string, unknown]>): string {
   let out = '{';
   let first = true;
-  const entries: Iterable<[string, unknown]> =
-    value instanceof Map ? (value as Map<string, unknown>) : Object.entries(value as Record<string, unknown>);
   for (const [key, item] of entries) {
     if (item === undefined) continue;
     out += `${first ? '' : ', '}${quote(String(key))}: ${pyJson(item)}`;
