@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BinaryFrame } from './binary.ts';
 import { TypedEmitter } from './emitter.ts';
-import { ComfyHttp, type ComfyHttpOptions, type QueueSnapshot } from './http.ts';
+import { ComfyHttp, type ComfyHttpOptions } from './http.ts';
 import { Job, resultFromHistory, type JobController, type JobResult } from './job.ts';
 import { QueuePositions } from './positions.ts';
 import type { ApiWorkflow, KnownMessage, KnownMessageType } from './schemas.ts';
