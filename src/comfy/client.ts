@@ -2,9 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { BinaryFrame } from './binary.ts';
 import { TypedEmitter } from './emitter.ts';
-import { ComfyHttp, type ComfyHttpOptions, type QueueSnapshot } from './http.ts';
+import { ComfyHttp, type ComfyHttpOptions } from './http.ts';
 import { Job, resultFromHistory, type JobController, type JobResult } from './job.ts';
-import type { ApiWorkflow, KnownMessage } from './schemas.ts';
+import { QueuePositions } from './positions.ts';
+import type { ApiWorkflow, KnownMessage, KnownMessageType } from './schemas.ts';
 import { ComfySocket, type ComfySocketOptions, type SocketMessage } from './socket.ts';
 
 export interface ComfyClientOptions extends ComfyHttpOptions {
@@ -13,6 +14,8 @@ export interface ComfyClientOptions extends ComfyHttpOptions {
   socket?: Omit<ComfySocketOptions, 'url' | 'headers'>;
   /** Look up queue positions of waiting jobs when the queue changes (one shared GET /queue). */
   trackPositions?: boolean;
+  /** GET /queue for positions at most this often; positions of our own jobs are derived in between. */
+  positionsIntervalMs?: number;
   /** Reconcile unfinished jobs that had no news for this long (a safety net under the socket). */
   reconcileIntervalMs?: number;
 }
@@ -36,6 +39,19 @@ export interface ComfyClientEvents extends Record<string, unknown> {
   status: { queueRemaining: number };
 }
 
+/** The message types `routeKnown` acts on. */
+const ROUTED_TYPES = new Set<string>([
+  'status',
+  'execution_start',
+  'execution_cached',
+  'executing',
+  'progress',
+  'executed',
+  'execution_success',
+  'execution_error',
+  'execution_interrupted',
+] satisfies KnownMessageType[]);
+
 export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobController {
   readonly http: ComfyHttp;
   readonly socket: ComfySocket;
@@ -43,9 +59,8 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
   private readonly jobs = new Map<string, Job>();
   /** The prompt this client's socket last heard starting; binary previews without metadata belong to it. */
   private runningPromptId: string | undefined;
-  private readonly trackPositions: boolean;
-  private positionsBusy = false;
-  private positionsDirty = false;
+  /** Undefined when positions are not tracked. */
+  private readonly positions: QueuePositions | undefined;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain: Promise<void> | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -56,12 +71,23 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
     super();
     this.http = new ComfyHttp(options);
     this.clientId = options.clientId ?? randomUUID();
-    this.trackPositions = options.trackPositions ?? true;
+    if (options.trackPositions ?? true) {
+      this.positions = new QueuePositions(
+        {
+          readQueue: () => this.http.queue(),
+          job: (promptId) => this.jobs.get(promptId),
+          hasWaitingJobs: () => [...this.jobs.values()].some((j) => j.phase === 'pending'),
+        },
+        options.positionsIntervalMs ?? 250,
+      );
+    }
     this.reconcileIntervalMs = options.reconcileIntervalMs ?? 60_000;
     this.socket = new ComfySocket({
       ...options.socket,
       url: this.http.wsUrl(this.clientId),
       headers: this.http.requestHeaders,
+      // progress_state (one per node, naming every node so far) is only validated when someone listens to messages.
+      wants: (type) => ROUTED_TYPES.has(type) || this.listenerCount('message') > 0,
     });
     this.socket.on('open', (e) => this.onOpen(e.reconnect));
     this.socket.on('close', (e) => this.emit('close', { code: e.code, reason: e.reason, retryInMs: e.retryInMs }));
@@ -110,7 +136,9 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
 
   close(): void {
     clearInterval(this.reconcileTimer);
+    this.positions?.stop();
     this.socket.stop();
+    void this.http.close();
   }
 
   /** Jobs this client is following that have not finished. */
@@ -131,23 +159,26 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
     const job = new Job(promptId, workflow, this);
     this.jobs.set(promptId, job);
     options.onJob?.(job);
+    let number: number;
     try {
-      const answer = await this.http.submit({
+      ({ number } = await this.http.submit({
         prompt: workflow,
         client_id: this.clientId,
         prompt_id: promptId,
         ...(options.extraData ? { extra_data: options.extraData } : {}),
         ...(options.number !== undefined ? { number: options.number } : {}),
         ...(options.front ? { front: true } : {}),
-      });
-      job.number = answer.number;
+      }));
     } catch (err) {
       this.jobs.delete(promptId);
       throw err;
     }
-    if (job.phase === 'submitting') job.markPending(undefined, 0);
+    job.number = number;
+    if (job.phase === 'submitting') {
+      job.markPending(undefined, 0);
+      this.positions?.joined(promptId, number);
+    }
     this.forget(job);
-    this.refreshPositions();
     return job;
   }
 
@@ -265,7 +296,7 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
     void job.done.then(() => {
       if (this.runningPromptId === job.promptId) this.runningPromptId = undefined;
       this.jobs.delete(job.promptId);
-      this.refreshPositions();
+      this.positions?.left(job.promptId);
     });
   }
 
@@ -282,11 +313,12 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
       case 'status':
         this.queueRemaining = msg.data.status.exec_info.queue_remaining;
         this.emit('status', { queueRemaining: this.queueRemaining });
-        this.refreshPositions();
+        this.positions?.refresh();
         return;
       case 'execution_start':
         this.runningPromptId = msg.data.prompt_id;
         this.jobs.get(msg.data.prompt_id)?.markStarted();
+        this.positions?.left(msg.data.prompt_id);
         return;
       case 'execution_cached':
         this.jobs.get(msg.data.prompt_id)?.markCached(msg.data.nodes);
@@ -349,37 +381,6 @@ export class ComfyClient extends TypedEmitter<ComfyClientEvents> implements JobC
     // Event 4 names its prompt; event 1 does not, but ComfyUI runs one prompt at a time, so it is the running one.
     const promptId = frame.promptId ?? this.runningPromptId;
     if (promptId) this.jobs.get(promptId)?.markPreview(frame.image, frame.mime, frame.nodeId);
-  }
-
-  // ---- queue positions: one shared, coalesced GET /queue for every waiting job
-
-  private refreshPositions(): void {
-    if (!this.trackPositions) return;
-    if (this.positionsBusy) {
-      this.positionsDirty = true;
-      return;
-    }
-    const waiting = [...this.jobs.values()].some((j) => j.phase === 'pending');
-    if (!waiting) return;
-    this.positionsBusy = true;
-    this.http
-      .queue()
-      .then((q) => this.applyPositions(q))
-      .catch(() => {})
-      .finally(() => {
-        this.positionsBusy = false;
-        if (this.positionsDirty) {
-          this.positionsDirty = false;
-          this.refreshPositions();
-        }
-      });
-  }
-
-  private applyPositions(queue: QueueSnapshot): void {
-    queue.pending.forEach((entry, i) => {
-      this.jobs.get(entry.promptId)?.markPending(i + 1, queue.pending.length);
-    });
-    for (const entry of queue.running) this.jobs.get(entry.promptId)?.markStarted();
   }
 }
 

@@ -3,6 +3,17 @@
 // rejects unknown fields breaks on every upgrade.
 import { z } from 'zod';
 
+/**
+ * A JSON object this client passes on without reading its fields (a queued
+ * workflow, a status message's data). z.record would check and copy every field,
+ * and /queue and /history answers hold a whole workflow per prompt; this checks
+ * that it is an object and keeps it as it came.
+ */
+export const OpaqueObject = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  { message: 'expected an object' },
+);
+
 // ---------------------------------------------------------------- workflows
 
 export const NodeLink = z.tuple([z.string(), z.number()]);
@@ -84,11 +95,11 @@ export const ExtraData = z.looseObject({
 });
 /**
  * `[number, prompt_id, prompt, extra_data, outputs_to_execute]`. The prompt is
- * kept as an opaque object: /queue is read on every queue change and holds every
- * waiting workflow, and nothing here reads their nodes.
+ * kept as an opaque object: /queue holds every waiting workflow, and nothing
+ * here reads their nodes.
  */
 export const QueueItem = z
-  .tuple([z.number(), z.string(), z.record(z.string(), z.unknown()), ExtraData, z.array(z.string())])
+  .tuple([z.number(), z.string(), OpaqueObject, ExtraData, z.array(z.string())])
   .rest(z.unknown());
 export type QueueItem = z.infer<typeof QueueItem>;
 
@@ -103,7 +114,7 @@ export const NodeOutput = z.looseObject({
 });
 export type NodeOutput = z.infer<typeof NodeOutput>;
 
-export const StatusMessage = z.tuple([z.string(), z.record(z.string(), z.unknown())]);
+export const StatusMessage = z.tuple([z.string(), OpaqueObject]);
 export const HistoryEntry = z.looseObject({
   prompt: QueueItem,
   outputs: z.record(z.string(), NodeOutput).default({}),
@@ -114,7 +125,7 @@ export const HistoryEntry = z.looseObject({
       messages: z.array(StatusMessage).default([]),
     })
     .optional(),
-  meta: z.record(z.string(), z.unknown()).optional(),
+  meta: OpaqueObject.optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export const History = z.record(z.string(), HistoryEntry);
@@ -227,7 +238,7 @@ export const ProgressStateData = z.looseObject({
 export const ExecutedData = z.looseObject({
   node: z.string(),
   display_node: z.string().nullish(),
-  output: z.record(z.string(), z.unknown()).nullable().transform((o) => o ?? {}),
+  output: OpaqueObject.nullable().transform((o) => o ?? {}),
   prompt_id: promptId,
 });
 export const ExecutionSuccessData = z.looseObject({ prompt_id: promptId, timestamp: z.number().optional() });
@@ -248,7 +259,7 @@ export const ExecutionInterruptedData = z.looseObject({
   executed: z.array(z.string()).default([]),
   timestamp: z.number().optional(),
 });
-export const FeatureFlagsData = z.record(z.string(), z.unknown());
+export const FeatureFlagsData = OpaqueObject;
 
 export const KnownMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), data: StatusData }),

@@ -21,6 +21,8 @@ export interface ComfySocketOptions {
   pingIntervalMs?: number;
   /** Ask for previews with their prompt_id (event 4). */
   previewMetadata?: boolean;
+  /** Whether anyone needs messages of this type now; those nobody needs are dropped before validation. Default: all. */
+  wants?: (type: string) => boolean;
 }
 
 export type SocketMessage = KnownMessage | UnknownMessage;
@@ -150,7 +152,7 @@ export class ComfySocket extends TypedEmitter<ComfySocketEvents> {
     this.lastEventAt = this.lastHeard;
     if (isBinary) this.emit('binary', decodeBinaryFrame(buf));
     else {
-      const msg = parseTextFrame(buf.toString('utf8'));
+      const msg = parseTextFrame(buf.toString('utf8'), this.options.wants);
       if (msg) this.emit('message', msg);
     }
   }
@@ -174,8 +176,10 @@ export class ComfySocket extends TypedEmitter<ComfySocketEvents> {
   }
 }
 
-/** Decodes one JSON frame. Unknown types pass through as such; malformed ones are dropped. */
-export function parseTextFrame(text: string): SocketMessage | undefined {
+/** Decodes one JSON frame. Unknown types pass through as such; malformed and unwanted ones are dropped. */
+export function parseTextFrame(text: string, wants: (type: string) => boolean = () => true): SocketMessage | undefined {
+  const leading = leadingType(text);
+  if (leading !== undefined && !wants(leading)) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -184,8 +188,24 @@ export function parseTextFrame(text: string): SocketMessage | undefined {
   }
   if (typeof raw !== 'object' || raw === null || typeof (raw as { type?: unknown }).type !== 'string') return undefined;
   const { type, data } = raw as { type: string; data: unknown };
+  if (!wants(type)) return undefined;
   if (!KNOWN_MESSAGE_TYPES.has(type)) return { type, data, unknown: true };
   const parsed = KnownMessage.safeParse(raw);
   // A known type in a shape we do not understand is treated as unknown rather than crashing a job.
   return parsed.success ? parsed.data : { type, data, unknown: true };
+}
+
+/** How Python's json.dumps starts every message ComfyUI sends. */
+const TYPE_FIRST = '{"type": "';
+
+/**
+ * The type of a frame that starts as ComfyUI writes it, read without parsing the
+ * frame (so unwanted ones, like the largest, progress_state, cost nothing);
+ * undefined for any other layout, which is then parsed in full.
+ */
+function leadingType(text: string): string | undefined {
+  if (!text.startsWith(TYPE_FIRST)) return undefined;
+  const end = text.indexOf('"', TYPE_FIRST.length);
+  const type = text.slice(TYPE_FIRST.length, end);
+  return end > 0 && !type.includes('\\') ? type : undefined;
 }

@@ -18,6 +18,7 @@ import {
   UploadAnswer,
 } from '../../src/comfy/schemas.ts';
 import { parseTextFrame } from '../../src/comfy/socket.ts';
+import { pyJson } from '../fakes/comfy/py-json.ts';
 import {
   exchange,
   recordedExchanges,
@@ -121,6 +122,14 @@ describe('WebSocket recordings', () => {
       unknown: true,
     });
     expect(parseTextFrame('not json')).toBeUndefined();
+  });
+
+  it('drops the types nobody wants, read from the front of the frame as ComfyUI writes it, or after parsing', () => {
+    const wants = (type: string) => type !== 'progress_state';
+    const progressState = { type: 'progress_state', data: { prompt_id: 'p', nodes: {} } };
+    const status = { type: 'status', data: { status: { exec_info: { queue_remaining: 0 } } } };
+    for (const text of [pyJson(progressState), JSON.stringify(progressState)]) expect(parseTextFrame(text, wants)).toBeUndefined();
+    for (const text of [pyJson(status), JSON.stringify(status)]) expect(parseTextFrame(text, wants)).toMatchObject({ type: 'status' });
   });
 
   it('the recorded binary preview frame decodes to a JPEG without a prompt id (event 1)', () => {

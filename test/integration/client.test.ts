@@ -121,6 +121,29 @@ describe('ComfyClient jobs', () => {
     expect((await second.done).status).toBe('success');
   });
 
+  it('counts other clients\' prompts in the positions it shows, once the queue settles', async () => {
+    const f = await fake({ stepMs: 0 });
+    f.hold();
+    const ours = client(f.url, { positionsIntervalMs: 50 });
+    const theirs = client(f.url);
+    await Promise.all([ours.connect(), theirs.connect()]);
+    const first = await theirs.submit(txt2img(2, 71));
+    const mine = await ours.submit(txt2img(2, 72));
+    const second = await theirs.submit(txt2img(2, 73));
+    const mineLast = await ours.submit(txt2img(2, 74));
+    const settled = (job: typeof mine, position: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (job.position === position ? resolve() : job.once('queued', check));
+        check();
+      });
+    await Promise.all([settled(mine, 2), settled(mineLast, 4)]);
+    await first.cancel();
+    await second.cancel();
+    await Promise.all([settled(mine, 1), settled(mineLast, 2)]);
+    f.release();
+    expect((await mineLast.done).status).toBe('success');
+  });
+
   it('cancels a waiting job by deleting it, and a running one by a targeted interrupt', async () => {
     const f = await fake({ stepMs: 30 });
     const c = client(f.url);

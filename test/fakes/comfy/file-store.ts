@@ -26,6 +26,12 @@ export class FileStore {
   private readonly files = new Map<string, Entry>();
   /** folder/dir -> names directly inside, for listdir-style lookups. */
   private readonly dirs = new Map<string, Set<string>>();
+  /**
+   * folder/dir -> prefix -> the highest counter of the names `prefix_NNNNN_…`
+   * directly inside: kept as names arrive, so saving an image does not scan
+   * every earlier output (nextCounter).
+   */
+  private readonly counters = new Map<string, Map<string, number>>();
   private generation = 0;
 
   put(folder: FolderType, relPath: string, bytes: Buffer): void {
@@ -78,22 +84,29 @@ export class FileStore {
   clear(folder: FolderType): void {
     for (const key of [...this.files.keys()]) if (key.startsWith(`${folder}/`)) this.files.delete(key);
     for (const key of [...this.dirs.keys()]) if (key === folder || key.startsWith(`${folder}/`)) this.dirs.delete(key);
+    for (const key of [...this.counters.keys()]) if (key === folder || key.startsWith(`${folder}/`)) this.counters.delete(key);
   }
 
   /** folder_paths.get_save_image_path's counter: one past the highest `name_NNNNN_` in the folder. */
   nextCounter(folder: FolderType, subfolder: string, filename: string): number {
-    let highest = 0;
-    let found = false;
-    const prefixLength = filename.length;
-    for (const name of this.list(folder, subfolder)) {
-      const prefix = name.slice(0, prefixLength + 1);
-      if (prefix.slice(0, -1) !== filename || !prefix.endsWith('_')) continue;
-      const digitsText = name.slice(prefixLength + 1).split('_')[0] ?? '';
+    const highest = this.counters.get(subfolder ? `${folder}/${subfolder}` : folder)?.get(filename);
+    return highest === undefined ? 1 : highest + 1;
+  }
+
+  /**
+   * Counts a new name of a folder for nextCounter: `a_b_00003_.png` is counter 0
+   * ("b", not a number) for prefix "a" and 3 for prefix "a_b", as
+   * get_save_image_path reads it for every prefix it may be asked about.
+   */
+  private countName(key: string, name: string): void {
+    let counters = this.counters.get(key);
+    if (!counters) this.counters.set(key, (counters = new Map()));
+    for (let at = name.indexOf('_'); at >= 0; at = name.indexOf('_', at + 1)) {
+      const prefix = name.slice(0, at);
+      const digitsText = name.slice(at + 1).split('_')[0] ?? '';
       const digits = /^\s*[+-]?\d+\s*$/.test(digitsText) ? Number.parseInt(digitsText, 10) : 0;
-      highest = found ? Math.max(highest, digits) : digits;
-      found = true;
+      counters.set(prefix, Math.max(counters.get(prefix) ?? -Infinity, digits));
     }
-    return found ? highest + 1 : 1;
   }
 
   private set(folder: FolderType, relPath: string, entry: Entry): void {
@@ -104,7 +117,11 @@ export class FileStore {
       const key = parent ? `${folder}/${parent}` : folder;
       let names = this.dirs.get(key);
       if (!names) this.dirs.set(key, (names = new Set()));
-      names.add(basename(path));
+      const name = basename(path);
+      if (!names.has(name)) {
+        names.add(name);
+        this.countName(key, name);
+      }
       if (!parent) break;
       path = parent;
     }

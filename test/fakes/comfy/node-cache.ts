@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { pyJson, type Json, type JsonObject } from './py-json.ts';
 
 export interface CachedOutput {
@@ -35,7 +35,7 @@ export function computeSignatures(
       parts.push([name, linked ? ['link', signature(value[0] as string), value[1] ?? null] : value]);
     }
     const text = pyJson([classType, isChanged(classType, inputs), parts]);
-    const key = createHash('sha1').update(text).digest('hex');
+    const key = hash('sha1', text);
     visiting.delete(id);
     done.set(id, key);
     return key;

@@ -121,7 +121,8 @@ export class NodeCatalog {
     private readonly inputImages: () => string[],
   ) {}
 
-  refresh(): string {
+  /** Writes this fake's lists into the shared tree; returns them. */
+  refresh(): string[][] {
     const images = this.inputImages();
     const models = this.models();
     const lists = this.bindings.map((b) => b.values(models, images));
@@ -130,7 +131,7 @@ export class NodeCatalog {
       if (binding.form === 'list') binding.spec[0] = values;
       else (binding.spec[1] as JsonObject).set('options', values);
     }
-    return JSON.stringify(lists);
+    return lists;
   }
 
   has(classType: unknown): classType is string {
@@ -175,7 +176,7 @@ export class NodeCatalog {
   }
 
   renderAll(): string {
-    const signature = this.refresh();
+    const signature = JSON.stringify(this.refresh());
     if (this.rendered?.signature !== signature) this.rendered = { signature, text: pyJson(this.tree) };
     return this.rendered.text;
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FileStore } from './file-store.ts';
 import type { ImageMeta } from './image-meta.ts';
 import { basename, dirname, resolveInside } from './paths.ts';
@@ -46,7 +46,7 @@ function computeVars(prefix: string, meta: ImageMeta): string {
 }
 
 function colourFor(seed: string): Rgb {
-  const digest = createHash('sha1').update(seed).digest();
+  const digest = hash('sha1', seed, 'buffer');
   return [digest[0] ?? 0, digest[1] ?? 0, digest[2] ?? 0];
 }
 

@@ -92,6 +92,19 @@ function quote(s: string): string {
   return `${out}"`;
 }
 
+/**
+ * Dicts that will not change any more (a queued prompt), with their text once
+ * rendered (null until then): /history, /queue and every saved PNG repeat the
+ * same workflow.
+ */
+const settled = new WeakMap<JsonObject, string | null>();
+
+/** Declares that `value` will not change any more, so pyJson renders it once; returns it. */
+export function settle(value: JsonObject): JsonObject {
+  if (!settled.has(value)) settled.set(value, null);
+  return value;
+}
+
 /** `json.dumps(value)` with Python's defaults. Plain objects keep JS key order; use Maps for node-id keys. */
 export function pyJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
@@ -116,10 +129,17 @@ export function pyJson(value: unknown): string {
     for (let i = 0; i < value.length; i++) out += (i ? ', ' : '') + pyJson(value[i]);
     return `${out}]`;
   }
+  if (!(value instanceof Map)) return dict(Object.entries(value as Record<string, unknown>));
+  const known = settled.get(value);
+  if (known) return known;
+  const text = dict(value as Map<string, unknown>);
+  if (known === null) settled.set(value, text);
+  return text;
+}
+
+function dict(entries: Iterable<[string, unknown]>): string {
   let out = '{';
   let first = true;
-  const entries: Iterable<[string, unknown]> =
-    value instanceof Map ? (value as Map<string, unknown>) : Object.entries(value as Record<string, unknown>);
   for (const [key, item] of entries) {
     if (item === undefined) continue;
     out += `${first ? '' : ', '}${quote(String(key))}: ${pyJson(item)}`;

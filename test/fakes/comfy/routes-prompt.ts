@@ -6,7 +6,7 @@ import type { NodeCatalog } from './object-info.ts';
 import { annotated, resolveInside } from './paths.ts';
 import { queueTuple, type HistoryEntry, type QueueItem } from './prompt-queue.ts';
 import { PyError, toPyFloat, toPyInt } from './py-convert.ts';
-import { parsePyJson, pyEquals, pyStr, pyTruthy, pyTypeName, type Json, type JsonObject, type PyNum } from './py-json.ts';
+import { parsePyJson, pyEquals, pyStr, pyTruthy, pyTypeName, settle, type Json, type JsonObject, type PyNum } from './py-json.ts';
 import type { Router } from './router.ts';
 import type { ServerState } from './server-state.ts';
 import { validatePrompt } from './validation.ts';
@@ -99,7 +99,7 @@ export function registerPromptRoutes(router: Router, ctx: PromptRouteContext): v
       const item: QueueItem = {
         number,
         promptId,
-        prompt: prompt as JsonObject,
+        prompt: settle(prompt as JsonObject),
         extraData,
         outputsToExecute: valid.goodOutputs,
       };
