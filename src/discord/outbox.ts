@@ -101,20 +101,25 @@ export class Outbox {
     while (this.finishedAt.length && this.finishedAt[0]! <= now - 1000) this.finishedAt.shift();
     let budget = this.options.requestsPerSecond - this.finishedAt.length - this.globalInFlight;
     let nextWake = Infinity;
-    const ready = [...this.waiting.values()]
-      .filter((s) => !this.inFlight.has(s.key))
-      .sort((a, b) => rank(a) - rank(b) || a.notBefore - b.notBefore);
-    for (const slot of ready) {
-      if (slot.global && budget <= 0) continue;
-      if (slot.notBefore > now) {
-        nextWake = Math.min(nextWake, slot.notBefore);
-        continue;
+    let globalLeft = false;
+    // Finals first, then progress; within each, in the order the messages were queued.
+    // Runs on every push and every answer, so it walks the map without building arrays.
+    for (const priority of PRIORITIES) {
+      for (const slot of this.waiting.values()) {
+        if (slot.priority !== priority || this.inFlight.has(slot.key)) continue;
+        if (slot.global && budget <= 0) {
+          globalLeft = true;
+          continue;
+        }
+        if (slot.notBefore > now) {
+          nextWake = Math.min(nextWake, slot.notBefore);
+          continue;
+        }
+        if (slot.global) budget--;
+        this.dispatch(slot, now);
       }
-      if (slot.global) budget--;
-      this.dispatch(slot, now);
     }
-    const waitingGlobal = [...this.waiting.values()].some((w) => w.global && !this.inFlight.has(w.key));
-    if (budget <= 0 && waitingGlobal && this.finishedAt.length) nextWake = Math.min(nextWake, this.finishedAt[0]! + 1000);
+    if (globalLeft && this.finishedAt.length) nextWake = Math.min(nextWake, this.finishedAt[0]! + 1000);
     if (nextWake !== Infinity && this.waiting.size > 0) {
       this.timer = setTimeout(() => this.pump(), Math.max(1, nextWake - this.now()));
     }
@@ -143,6 +148,4 @@ export class Outbox {
   }
 }
 
-function rank(slot: Slot): number {
-  return slot.priority === 'final' ? 0 : 1;
-}
+const PRIORITIES: readonly Priority[] = ['final', 'progress'];

@@ -74,6 +74,8 @@ export interface JobServiceOptions {
 export class JobService extends TypedEmitter<JobServiceEvents> {
   /** Live ComfyUI jobs by our job id; a job moved to another server gets a new entry. */
   private readonly live = new Map<string, Job>();
+  /** The ledger row of each job in `live`, as this service last wrote it. */
+  private readonly rows = new Map<string, JobRow>();
   private readonly cancelledBy = new Map<string, string>();
   private readonly moving = new Set<string>();
 
@@ -117,7 +119,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       return await this.send(row, backend, loaded);
     } catch (err) {
       // The caller tells the user; the row stays as a record of the refusal.
-      this.o.ledger.update(id, { state: 'delivered', outcome: 'rejected', result: { kind: 'error', message: (err as Error).message } });
+      this.write(id, { state: 'delivered', outcome: 'rejected', result: { kind: 'error', message: (err as Error).message } });
       log.warn('job refused', { error: err });
       throw err;
     }
@@ -129,7 +131,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const values = await this.withServerDefaults(loaded, backend, valuesOf(loaded, row.params));
     const applied = applyOptions(loaded, values, { uploads, seeds: row.seeds });
     // What ran is recorded (defaults and random seeds included), so the job can be shown, rerun and re-rolled.
-    this.o.ledger.update(row.id, { server: backend.url, params: applied.params, seeds: applied.seeds });
+    this.write(row.id, { server: backend.url, params: applied.params, seeds: applied.seeds });
     const job = await backend.client
       .submit(applied.workflow, {
         promptId: row.promptId,
@@ -145,7 +147,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
         this.follow(row.id, tracked);
         return tracked;
       });
-    const updated = this.o.ledger.update(row.id, {
+    const updated = this.write(row.id, {
       state: job.finished ? 'finished' : job.phase === 'running' ? 'running' : 'queued',
     })!;
     this.o.log.info('job queued', { jobId: row.id, userId: row.userId, promptId: row.promptId, server: backend.name });
@@ -170,10 +172,20 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     return out;
   }
 
+  /** Every change to a job goes through here, so the row kept for a followed job stays exact. */
+  private write(id: string, patch: Parameters<Ledger['update']>[1]): JobRow | undefined {
+    const row = this.o.ledger.update(id, patch);
+    if (row && this.rows.has(id)) this.rows.set(id, row);
+    return row;
+  }
+
   /** Follows a ComfyUI job and turns its events into updates for the job's message. */
   private follow(id: string, job: Job): void {
     this.live.set(id, job);
-    const current = () => this.o.ledger.get(id);
+    const known = this.o.ledger.get(id);
+    if (known) this.rows.set(id, known);
+    // Progress comes many times a second for every job: no ledger read for each.
+    const current = () => this.rows.get(id);
     const stillOurs = () => this.live.get(id) === job;
     job.on('queued', (e) => {
       const row = current();
@@ -181,7 +193,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     });
     job.on('started', () => {
       if (!stillOurs()) return;
-      const row = this.o.ledger.update(id, { state: 'running', startedAt: Date.now() });
+      const row = this.write(id, { state: 'running', startedAt: Date.now() });
       if (row) this.emit('update', { kind: 'started', job: row });
     });
     job.on('executing', (e) => {
@@ -199,6 +211,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     void job.done.then((result) => {
       if (!stillOurs()) return;
       this.live.delete(id);
+      this.rows.delete(id);
       void this.conclude(id, result);
     });
   }
@@ -218,18 +231,18 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   /** Records the end of a job and hands it to the Discord side for the final message. */
   private finishAs(id: string, final: FinalResult): void {
     const outcome: Outcome = final.kind;
-    const done = this.o.ledger.update(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() });
+    const done = this.write(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() });
     if (done) this.emit('update', { kind: 'finished', job: done, result: final });
   }
 
   /** The Discord side calls this once the user has the final message. */
   markDelivered(id: string): void {
-    this.o.ledger.update(id, { state: 'delivered' });
+    this.write(id, { state: 'delivered' });
   }
 
   /** Records a new message location (e.g. the job moved to a channel message before its token expired). */
   updateDelivery(id: string, delivery: Delivery): JobRow | undefined {
-    return this.o.ledger.update(id, { delivery });
+    return this.write(id, { delivery });
   }
 
   /**
@@ -318,8 +331,9 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       const target = await this.o.pool.pick(modelNeeds(loaded, row.params), from ? [from] : []);
       detached = true;
       this.live.delete(row.id);
+      this.rows.delete(row.id);
       if (from) from.client.untrack(row.promptId);
-      const moved = this.o.ledger.update(row.id, { promptId: randomUUID(), server: target.url, attempts: row.attempts + 1 })!;
+      const moved = this.write(row.id, { promptId: randomUUID(), server: target.url, attempts: row.attempts + 1 })!;
       const text =
         why === 'down'
           ? `The ComfyUI server ${from?.name ?? ''} went down; your job was moved to ${target.name}.`
