@@ -9,7 +9,7 @@ import { progress, recordedStream, round, runWorker, startFakeServer, startServe
 
 export const JOBS = Number(process.env['BENCH_JOBS'] ?? 500);
 export const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 50);
-const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 100);
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 1000);
 const REPLAY_ROUNDS = Number(process.env['BENCH_REPLAY_ROUNDS'] ?? 100);
 
 /** Ours, in process: frames straight into the socket's decoder, routed to the jobs the stream names. */
@@ -105,7 +105,8 @@ export async function runClientBench(): Promise<Record<string, unknown>> {
   };
 }
 
+/** ours / theirs to two significant digits (0.46, 0.0034, 120). */
 function ratio(a: unknown, b: unknown): number | null {
-  return typeof a === 'number' && typeof b === 'number' && b !== 0 ? round(a / b, 2) : null;
+  return typeof a === 'number' && typeof b === 'number' && b !== 0 ? Number((a / b).toPrecision(2)) : null;
 }
 

@@ -53,7 +53,7 @@ function clientTables(c: Obj): string[] {
   }
   out.push('', '| ours / theirs | jobs/s | jobs/s until last done | p99 (done jobs) | p99 (all jobs) | client CPU per job | events/s over a socket |', '|---|---|---|---|---|---|---|');
   for (const [peer, r] of Object.entries(c['ratiosOursOverTheirs'] as Obj)) {
-    out.push(`| vs ${peer} | ${n(r.jobsPerSecond, 2)} | ${n(r.jobsPerSecondUntilLastDone, 2)} | ${n(r.p99CompletedJobs, 2)} | ${n(r.p99AllJobs, 2)} | ${n(r.cpuPerJob, 2)} | ${n(r.eventsPerSecond, 2)} |`);
+    out.push(`| vs ${peer} | ${n(r.jobsPerSecond, 4)} | ${n(r.jobsPerSecondUntilLastDone, 4)} | ${n(r.p99CompletedJobs, 4)} | ${n(r.p99AllJobs, 4)} | ${n(r.cpuPerJob, 4)} | ${n(r.eventsPerSecond, 4)} |`);
   }
   const e = c['eventPath'];
   out.push(
