@@ -153,6 +153,7 @@ function retained(bot: RunningBot): Record<string, number | undefined> {
     'service.live': size(get(bot.service, 'live')),
     'comfyClient.jobs': size(get(comfy, 'jobs')),
     'discord.js rest.handlers': size(get(rest, 'handlers')),
+    'interaction REST handlers': size(get(get(get(messenger, 'o'), 'interactionRest'), 'handlers')),
     'discord.js rest.hashes': size(get(rest, 'hashes')),
     'discord.js channel message cache': [...bot.client.channels.cache.values()].reduce(
       (n, c) => n + ((c as { messages?: { cache: Map<string, unknown> } }).messages?.cache.size ?? 0),
@@ -333,6 +334,8 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
   const concurrentRun = async (label: string, pace: { stepMs: number; steps: number }) => {
     await fakes.ask({ op: 'pace', stepMs: pace.stepMs });
     progress(`bot: ${CONCURRENT} concurrent /generate, ${label} (${pace.steps} step(s) of ${pace.stepMs} ms each)`);
+    // Every run starts from a collected heap, so one run's garbage is not counted in the next one's peak.
+    memory();
     const rss0 = process.memoryUsage().rss;
     let peakRss = rss0;
     let atPeak: NodeJS.MemoryUsage | undefined;
@@ -399,7 +402,7 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
       done += n;
       await fakes.ask({ op: 'purge' });
       if (done === BASELINE) afterBaseline = memory();
-      if (done % 500 === 0) rssSeries.push({ jobs: done, ...memory() });
+      if (done % 500 === 0) rssSeries.push({ jobs: done, ...memory(), restHandlers: retained(bot)['interaction REST handlers'] ?? 0 });
       if (done % 500 === 0) progress(`bot: ${done}/${SEQUENTIAL} sequential jobs, rss ${mb(process.memoryUsage().rss)} MB`);
     }
     const seqCpu = process.cpuUsage(seqCpu0);
@@ -424,7 +427,7 @@ async function benchAgainst(fakes: Fakes, ready: Ready): Promise<Record<string, 
       },
       count429WholeRun: seqTally.count429,
       retainedAfterAll: retained(bot),
-      memoryEvery500: rssSeries.map((r) => ({ jobs: r['jobs'], rssMb: r['rssMb'], heapUsedMb: r['heapUsedMb'], heapTotalMb: r['heapTotalMb'], mallocHeapMb: r['mallocHeapMb'], anonymousMb: r['anonymousMb'] })),
+      memoryEvery500: rssSeries.map((r) => ({ jobs: r['jobs'], rssMb: r['rssMb'], heapUsedMb: r['heapUsedMb'], heapTotalMb: r['heapTotalMb'], mallocHeapMb: r['mallocHeapMb'], anonymousMb: r['anonymousMb'], restHandlers: r['restHandlers'] })),
       memory: { beforeConcurrent: before, [`after${BASELINE}Sequential`]: afterBaseline, [`after${SEQUENTIAL}Sequential`]: afterAll },
       failed,
       ...(firstError ? { firstError } : {}),
