@@ -10,7 +10,7 @@ import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
 import { finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
-import type { Outbox } from './outbox.ts';
+import { OutboxClosedError, type Outbox } from './outbox.ts';
 import { CANCEL_EMOJI } from './reactions.ts';
 import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
@@ -146,7 +146,9 @@ export class JobMessenger {
         },
         { global: !viaInteraction(job) },
       )
-      .catch((err: unknown) => this.o.log.warn('progress edit failed', { jobId: job.id, error: err }));
+      .catch((err: unknown) => {
+        if (!(err instanceof OutboxClosedError)) this.o.log.warn('progress edit failed', { jobId: job.id, error: err });
+      });
   }
 
   /** Posts the final message once; a failure leaves the job undelivered so a restart tries again. */
@@ -187,7 +189,8 @@ export class JobMessenger {
       this.o.outbox.drop(job.id);
       this.o.outbox.drop(`${job.id}:react`);
     } catch (err) {
-      log.error('could not deliver the result', { error: err });
+      if (err instanceof OutboxClosedError) log.info('stopping before the result was sent; it is sent at the next start');
+      else log.error('could not deliver the result', { error: err });
     } finally {
       this.delivering.delete(job.id);
       await Promise.all(spool.written.map((file) => rm(file, { force: true }).catch(() => {})));
@@ -285,7 +288,9 @@ export class JobMessenger {
       if (!current || current.state === 'finished' || current.state === 'delivered' || !state) return;
       void this.o.outbox
         .push(job.id, 'final', () => this.moveToChannel(current, liveView(current, state)))
-        .catch((err: unknown) => this.o.log.warn('could not move the job to a channel message', { jobId: job.id, error: err }));
+        .catch((err: unknown) => {
+          if (!(err instanceof OutboxClosedError)) this.o.log.warn('could not move the job to a channel message', { jobId: job.id, error: err });
+        });
     }, Math.max(0, d.tokenExpiresAt - margin - Date.now()));
     timer.unref();
     this.moveTimers.set(job.id, timer);

@@ -4,6 +4,14 @@
 
 export type Priority = 'final' | 'progress';
 
+/** The bot is stopping and this state was never sent (a result stays undelivered, for the next start). */
+export class OutboxClosedError extends Error {
+  override name = 'OutboxClosedError';
+  constructor() {
+    super('the bot is stopping; this message edit was not sent');
+  }
+}
+
 interface Slot {
   key: string;
   priority: Priority;
@@ -52,7 +60,7 @@ export class Outbox {
    * `global: false` and only the per-message interval applies.
    */
   push(key: string, priority: Priority, send: () => Promise<void>, options: { global?: boolean } = {}): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed) return Promise.reject(new OutboxClosedError());
     return new Promise((resolve, reject) => {
       const existing = this.waiting.get(key);
       if (existing?.priority === 'final' && priority === 'progress') {
@@ -82,10 +90,11 @@ export class Outbox {
     slot?.resolvers.forEach((r) => r.resolve());
   }
 
+  /** Stops sending. States not sent yet reject with OutboxClosedError: nobody may take them as sent. */
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    for (const slot of this.waiting.values()) slot.resolvers.forEach((r) => r.resolve());
+    for (const slot of this.waiting.values()) slot.resolvers.forEach((r) => r.reject(new OutboxClosedError()));
     this.waiting.clear();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Outbox } from '../../src/discord/outbox.ts';
+import { Outbox, OutboxClosedError } from '../../src/discord/outbox.ts';
 
 function deferred() {
   let resolve!: () => void;
@@ -22,6 +22,20 @@ describe('Outbox', () => {
     await Promise.all([first, second, third]);
     expect(sent).toEqual(['1', '3']);
     outbox.close();
+  });
+
+  it('reports a state still waiting when it closes as not sent, so a result is never taken as delivered', async () => {
+    const outbox = new Outbox({ perMessageIntervalMs: 0, requestsPerSecond: 50 });
+    const gate = deferred();
+    const busy = outbox.push('m', 'progress', () => gate.promise);
+    let sent = false;
+    const final = outbox.push('m', 'final', async () => void (sent = true));
+    outbox.close();
+    await expect(final).rejects.toBeInstanceOf(OutboxClosedError);
+    await expect(outbox.push('n', 'final', async () => void (sent = true))).rejects.toBeInstanceOf(OutboxClosedError);
+    gate.resolve();
+    await busy; // what was already in flight still completes
+    expect(sent).toBe(false);
   });
 
   it('never lets a progress state replace a final one', async () => {
