@@ -144,7 +144,7 @@ export class JobMessenger {
           if (current.state === 'finished' || current.state === 'delivered') return;
           await this.edit(current, liveView(current, state));
         },
-        { global: !viaInteraction(job) },
+        { global: !viaInteraction(job), intervalMs: editIntervalFor(state) },
       )
       .catch((err: unknown) => {
         if (!(err instanceof OutboxClosedError)) this.o.log.warn('progress edit failed', { jobId: job.id, error: err });
@@ -296,6 +296,20 @@ export class JobMessenger {
     timer.unref();
     this.moveTimers.set(job.id, timer);
   }
+}
+
+/** Beyond this place in the queue a job's message is edited less often. */
+const NEAR_FRONT = 3;
+const FAR_IN_QUEUE_INTERVAL_MS = 5_000;
+
+/**
+ * How long a job's message waits between two progress edits at least (on top of the
+ * outbox's own interval): a job far back in a long queue changes place with every job
+ * that finishes, and editing every waiting message that often would be most of the
+ * bot's requests and CPU while telling its owner little.
+ */
+export function editIntervalFor(state: LiveState): number {
+  return state.phase === 'queued' && (state.position ?? 0) > NEAR_FRONT ? FAR_IN_QUEUE_INTERVAL_MS : 0;
 }
 
 /** The job's message is still edited with the interaction token (not bound to the global rate limit). */

@@ -57,9 +57,10 @@ export class Outbox {
    * yet sent. Resolves when this state (or a newer one) has been sent.
    * A `final` send is never replaced by a progress one. Requests made with an
    * interaction token are not bound to Discord's global rate limit: pass
-   * `global: false` and only the per-message interval applies.
+   * `global: false` and only the per-message interval applies. `intervalMs`
+   * lengthens that interval for this state (never shortens it).
    */
-  push(key: string, priority: Priority, send: () => Promise<void>, options: { global?: boolean } = {}): Promise<void> {
+  push(key: string, priority: Priority, send: () => Promise<void>, options: { global?: boolean; intervalMs?: number } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new OutboxClosedError());
     return new Promise((resolve, reject) => {
       const existing = this.waiting.get(key);
@@ -67,8 +68,8 @@ export class Outbox {
         resolve();
         return;
       }
-      const notBefore =
-        priority === 'final' ? 0 : (this.lastSent.get(key) ?? -Infinity) + this.options.perMessageIntervalMs;
+      const interval = Math.max(this.options.perMessageIntervalMs, options.intervalMs ?? 0);
+      const notBefore = priority === 'final' ? 0 : (this.lastSent.get(key) ?? -Infinity) + interval;
       const slot: Slot = {
         key,
         priority,

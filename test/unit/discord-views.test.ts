@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostAllowed, checkAttachment } from '../../src/discord/attachments.ts';
 import { finalView, liveView, parseCustomId } from '../../src/discord/job-view.ts';
+import { editIntervalFor } from '../../src/discord/job-messages.ts';
 import { uploadLimitForTier } from '../../src/discord/results.ts';
 import { accessProblem } from '../../src/discord/permissions.ts';
 import { backoffDelay } from '../../src/comfy/socket.ts';
@@ -111,5 +112,15 @@ describe('limits and access', () => {
     const pages = paginate(models);
     expect(pages.flat()).toEqual(models);
     for (const p of pages) expect(p.map((m) => `• ${m}`).join('\n').length).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('how often a job message is edited', () => {
+  it('edits a job far back in the queue less often than one near the front or running', () => {
+    const far = editIntervalFor({ phase: 'queued', position: 40, total: 60 });
+    expect(far).toBeGreaterThanOrEqual(5_000);
+    expect(editIntervalFor({ phase: 'queued', position: 2, total: 60 })).toBe(0);
+    expect(editIntervalFor({ phase: 'running', value: 3, max: 20 })).toBe(0);
+    expect(editIntervalFor({ phase: 'queued' })).toBe(0);
   });
 });

@@ -86,6 +86,26 @@ describe('Outbox', () => {
   });
 });
 
+describe('Outbox intervals per state', () => {
+  it('waits longer for a state that asks for it (a job far back in the queue), and the usual time once a newer state does not', async () => {
+    let now = 0;
+    const outbox = new Outbox({ perMessageIntervalMs: 10, requestsPerSecond: 50, now: () => now });
+    const sent: string[] = [];
+    await outbox.push('m', 'progress', async () => void sent.push(`first at ${now}`));
+    let farSent = false;
+    const far = outbox.push('m', 'progress', async () => void (farSent = true), { intervalMs: 40 });
+    now = 20; // past the usual interval, not past the longer one
+    await new Promise((r) => setTimeout(r, 30)); // let a wake-up at the usual interval happen, if one was set
+    expect(farSent).toBe(false);
+    // The job moved near the front: its newest state asks for no more than the usual interval.
+    const near = outbox.push('m', 'progress', async () => void sent.push(`near at ${now}`));
+    await Promise.all([far, near]);
+    expect(farSent).toBe(false);
+    expect(sent).toEqual(['first at 0', 'near at 20']);
+    outbox.close();
+  });
+});
+
 describe('Outbox and interaction-token requests', () => {
   it('does not hold interaction-token edits to the bot-wide budget', async () => {
     const now = 0;
