@@ -7,14 +7,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../test/support/recordings.ts';
+import { startScript } from '../test/support/start-script.ts';
 import { machine, markdown } from './report.ts';
 import { progress, runWorker } from './support.ts';
-
-/** The node options of package.json's start script, e.g. its V8 heap settings. */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  return (pkg.scripts['start'] ?? '').split(/\s+/).filter((a) => a.startsWith('--'));
-}
 
 const args = process.argv.slice(2);
 const write = args.includes('--write');
@@ -26,7 +21,7 @@ for (const section of ['client', 'bot']) {
   if (only && only !== section) continue;
   progress(`section ${section}`);
   // The bot runs with the node flags `npm start` gives it (package.json is their one definition).
-  const nodeFlags = section === 'bot' ? startFlags() : [];
+  const nodeFlags = section === 'bot' ? startScript().nodeOptions : [];
   results[section] = await runWorker('section', [section], {}, true, nodeFlags);
 }
 info['seconds'] = (performance.now() - started) / 1000;

@@ -268,8 +268,7 @@ export class ComfyHttp {
   }
 
   async view(image: ImageAddress, options: ViewOptions = {}): Promise<Download> {
-    const path = this.viewUrl(image, options).slice(this.baseUrl.length);
-    const req = { method: 'GET', path };
+    const req = this.viewRequest(image, options);
     const res = await this.send(req, undefined, this.transferTimeoutMs, 'bytes');
     this.throwForStatus(req, res);
     return { bytes: res.bytes, contentType: res.contentType ?? 'application/octet-stream' };
@@ -277,10 +276,14 @@ export class ComfyHttp {
 
   /** Like `view`, but streams the file to `path` (large outputs need not fit in memory). */
   async saveView(image: ImageAddress, path: string, options: ViewOptions = {}): Promise<SavedFile> {
-    const req = { method: 'GET', path: this.viewUrl(image, options).slice(this.baseUrl.length) };
+    const req = this.viewRequest(image, options);
     const res = await this.send(req, undefined, this.transferTimeoutMs, { file: path });
     this.throwForStatus(req, res);
     return { path, size: res.size, contentType: res.contentType ?? 'application/octet-stream' };
+  }
+
+  private viewRequest(image: ImageAddress, options: ViewOptions): FailedRequest {
+    return { method: 'GET', path: this.viewUrl(image, options).slice(this.baseUrl.length) };
   }
 
   // C13

@@ -151,17 +151,16 @@ export class Ledger {
 
   insert(job: NewJob, now = Date.now()): JobRow {
     this.statement(
-        `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, created_at, updated_at)
-         VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @now, @now)`,
-      )
-      .run({
-        ...job,
-        params: JSON.stringify(job.params),
-        inputs: JSON.stringify(job.inputs),
-        seeds: JSON.stringify(job.seeds),
-        delivery: JSON.stringify(job.delivery),
-        now,
-      });
+      `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, created_at, updated_at)
+       VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @now, @now)`,
+    ).run({
+      ...job,
+      params: JSON.stringify(job.params),
+      inputs: JSON.stringify(job.inputs),
+      seeds: JSON.stringify(job.seeds),
+      delivery: JSON.stringify(job.delivery),
+      now,
+    });
     return this.get(job.id)!;
   }
 
@@ -177,10 +176,9 @@ export class Ledger {
 
   byMessageId(messageId: string): JobRow | undefined {
     const raw = this.statement(
-        `SELECT * FROM jobs WHERE json_extract(delivery, '$.messageId') = ? OR json_extract(delivery, '$.channelMessageId') = ?
-         ORDER BY created_at DESC LIMIT 1`,
-      )
-      .get(messageId, messageId) as RawRow | undefined;
+      `SELECT * FROM jobs WHERE json_extract(delivery, '$.messageId') = ? OR json_extract(delivery, '$.channelMessageId') = ?
+       ORDER BY created_at DESC LIMIT 1`,
+    ).get(messageId, messageId) as RawRow | undefined;
     return raw && fromRaw(raw);
   }
 
@@ -196,8 +194,9 @@ export class Ledger {
 
   /** A user's jobs that are queued or running (not yet finished). */
   activeForUser(userId: string): JobRow[] {
-    const rows = this.statement("SELECT * FROM jobs WHERE user_id = ? AND state IN ('submitting','queued','running') ORDER BY created_at")
-      .all(userId) as RawRow[];
+    const rows = this.statement(
+      "SELECT * FROM jobs WHERE user_id = ? AND state IN ('submitting','queued','running') ORDER BY created_at",
+    ).all(userId) as RawRow[];
     return rows.map(fromRaw);
   }
 
@@ -210,8 +209,9 @@ export class Ledger {
 
   /** Delivered jobs created before `cutoff` that still keep input images on disk. */
   withInputsBefore(cutoff: number): JobRow[] {
-    const rows = this.statement("SELECT * FROM jobs WHERE state = 'delivered' AND created_at < ? AND inputs != '{}'")
-      .all(cutoff) as RawRow[];
+    const rows = this.statement("SELECT * FROM jobs WHERE state = 'delivered' AND created_at < ? AND inputs != '{}'").all(
+      cutoff,
+    ) as RawRow[];
     return rows.map(fromRaw);
   }
 
@@ -220,8 +220,7 @@ export class Ledger {
   }
 
   recentForUser(userId: string, limit: number): JobRow[] {
-    const rows = this.statement('SELECT * FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?')
-      .all(userId, limit) as RawRow[];
+    const rows = this.statement('SELECT * FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?').all(userId, limit) as RawRow[];
     return rows.map(fromRaw);
   }
 

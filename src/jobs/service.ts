@@ -72,10 +72,12 @@ export interface JobServiceOptions {
 }
 
 export class JobService extends TypedEmitter<JobServiceEvents> {
-  /** Live ComfyUI jobs by our job id; a job moved to another server gets a new entry. */
-  private readonly live = new Map<string, Job>();
-  /** The ledger row of each job in `live`, as this service last wrote it. */
-  private readonly rows = new Map<string, JobRow>();
+  /**
+   * Live ComfyUI jobs by our job id, each with its ledger row as this service last wrote it
+   * (progress comes many times a second: no ledger read for each). A job moved to another
+   * server gets a new entry.
+   */
+  private readonly live = new Map<string, { job: Job; row: JobRow | undefined }>();
   private readonly cancelledBy = new Map<string, string>();
   private readonly moving = new Set<string>();
 
@@ -175,18 +177,17 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   /** Every change to a job goes through here, so the row kept for a followed job stays exact. */
   private write(id: string, patch: Parameters<Ledger['update']>[1]): JobRow | undefined {
     const row = this.o.ledger.update(id, patch);
-    if (row && this.rows.has(id)) this.rows.set(id, row);
+    const entry = this.live.get(id);
+    if (row && entry) entry.row = row;
     return row;
   }
 
   /** Follows a ComfyUI job and turns its events into updates for the job's message. */
   private follow(id: string, job: Job): void {
-    this.live.set(id, job);
-    const known = this.o.ledger.get(id);
-    if (known) this.rows.set(id, known);
-    // Progress comes many times a second for every job: no ledger read for each.
-    const current = () => this.rows.get(id);
-    const stillOurs = () => this.live.get(id) === job;
+    const entry = { job, row: this.o.ledger.get(id) };
+    this.live.set(id, entry);
+    const current = () => entry.row;
+    const stillOurs = () => this.live.get(id) === entry;
     job.on('queued', (e) => {
       const row = current();
       if (row && stillOurs()) this.emit('update', { kind: 'queued', job: row, position: e.position, total: e.total });
@@ -211,7 +212,6 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     void job.done.then((result) => {
       if (!stillOurs()) return;
       this.live.delete(id);
-      this.rows.delete(id);
       void this.conclude(id, result);
     });
   }
@@ -253,7 +253,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const row = this.o.ledger.get(id);
     if (!row) return 'unknown';
     if (row.state === 'finished' || row.state === 'delivered') return 'already-finished';
-    const job = this.live.get(id);
+    const job = this.live.get(id)?.job;
     if (!job) return 'already-finished';
     if (!this.cancelledBy.has(id)) this.cancelledBy.set(id, byUserId);
     const result = await job.cancel();
@@ -331,7 +331,6 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       const target = await this.o.pool.pick(modelNeeds(loaded, row.params), from ? [from] : []);
       detached = true;
       this.live.delete(row.id);
-      this.rows.delete(row.id);
       if (from) from.client.untrack(row.promptId);
       const moved = this.write(row.id, { promptId: randomUUID(), server: target.url, attempts: row.attempts + 1 })!;
       const text =

@@ -127,7 +127,9 @@ function valuesSchema(loaded: LoadedWorkflow, uploads: Record<string, UploadAnsw
   const { options } = loaded.manifest;
   const uploaded = (o: ManifestOption) => (o.type === 'image' || o.type === 'mask') && uploads[o.name] !== undefined;
   const key = options.filter(uploaded).map((o) => o.name).join('\0');
-  const cached = schemas.get(loaded)?.get(key);
+  let byUploads = schemas.get(loaded);
+  if (!byUploads) schemas.set(loaded, (byUploads = new Map()));
+  const cached = byUploads.get(key);
   if (cached) return cached;
   const shape = Object.fromEntries(
     options.map((o) => {
@@ -142,8 +144,7 @@ function valuesSchema(loaded: LoadedWorkflow, uploads: Record<string, UploadAnsw
         ? `${loaded.name} has no option ${iss.keys.map((k) => `"${k}"`).join(', ')}; its options are ${names || 'none'}`
         : undefined,
   });
-  if (!schemas.has(loaded)) schemas.set(loaded, new Map());
-  schemas.get(loaded)!.set(key, schema);
+  byUploads.set(key, schema);
   return schema;
 }
 

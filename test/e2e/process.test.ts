@@ -1,6 +1,6 @@
 // Black box: `npm start`'s entry point as a child process, observed only through the fakes.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { FakeComfy } from '../fakes/comfy/index.ts';
 import { FakeDiscord } from '../fakes/discord/index.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 import { spawnTs } from '../support/spawn-ts.ts';
+import { startScript } from '../support/start-script.ts';
 import { BOT_TOKEN } from '../support/bot-harness.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -37,9 +38,8 @@ function run(env: Record<string, string>, how: 'npm start' | 'tsx' = 'tsx'): { c
 }
 
 function startScriptArgs(): string[] {
-  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [node, ...args] = pkg.scripts['start']!.split(/\s+/);
-  expect(node).toBe('node');
+  const { command, args } = startScript();
+  expect(command).toBe('node');
   return args;
 }
 
