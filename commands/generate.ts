@@ -12,7 +12,7 @@ import type { LoadedWorkflow } from '../src/workflows/registry.ts';
 function workflowOf(interaction: { options: { getSubcommand(): string } }, ctx: BotContext): LoadedWorkflow {
   const name = interaction.options.getSubcommand();
   const w = ctx.workflows.get(name);
-  if (!w) throw new UserError(`The workflow "${name}" is not installed any more. Ask the server owner to re-register the commands.`);
+  if (!w) throw new UserError('workflow.not_installed', { workflow: name });
   return w;
 }
 

@@ -92,6 +92,8 @@ export const ConfigSchema = z.object({
     }),
   COMFYUI_TIMEOUT_MS: int(15_000, 100, 600_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** The language for a user whose Discord locale, and whose server's, the bot has no catalogue for. */
+  DEFAULT_LOCALE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a locale tag such as en-US or zh-CN').default('en-US'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

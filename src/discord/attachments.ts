@@ -2,7 +2,6 @@
 // and fetched with the size checked again as it arrives.
 import type { Attachment as DiscordAttachment } from 'discord.js';
 import { request } from 'undici';
-import { formatBytes } from '../text/format.ts';
 import { UserError } from '../jobs/user-error.ts';
 
 export interface AttachmentPolicy {
@@ -16,23 +15,19 @@ type AttachmentLike = Pick<DiscordAttachment, 'name' | 'size' | 'contentType' | 
 
 export function checkAttachment(option: string, a: AttachmentLike, policy: AttachmentPolicy): URL {
   if (!a.contentType?.startsWith('image/')) {
-    throw new UserError(
-      `The ${option} "${a.name}" is not an image (${a.contentType ?? 'unknown type'}). Attach a PNG, JPEG or WEBP file.`,
-    );
+    throw new UserError('attachment.not_image', { option, name: a.name, type: a.contentType ?? '?' });
   }
   if (a.size > policy.maxBytes) {
-    throw new UserError(
-      `The ${option} "${a.name}" is ${formatBytes(a.size)}; the limit is ${formatBytes(policy.maxBytes)}. Attach a smaller image.`,
-    );
+    throw new UserError('attachment.too_large', { option, name: a.name, size: a.size, limit: policy.maxBytes });
   }
   let url: URL;
   try {
     url = new URL(a.url);
   } catch {
-    throw new UserError(`The ${option} "${a.name}" has no usable address. Attach it again.`);
+    throw new UserError('attachment.no_address', { option, name: a.name });
   }
   if (!hostAllowed(url, policy.allowedHosts)) {
-    throw new UserError(`The ${option} "${a.name}" is not hosted on Discord, so it cannot be used. Upload the file itself.`);
+    throw new UserError('attachment.not_discord', { option, name: a.name });
   }
   return url;
 }
@@ -55,16 +50,16 @@ export async function downloadAttachment(option: string, a: AttachmentLike, poli
   try {
     res = await request(url, { method: 'GET', signal });
   } catch {
-    throw new UserError(`The ${option} "${a.name}" could not be downloaded from Discord. Try again.`);
+    throw new UserError('attachment.download_failed', { option, name: a.name });
   }
   if (res.statusCode !== 200) {
     await res.body.dump().catch(() => {});
-    throw new UserError(`The ${option} "${a.name}" could not be downloaded (HTTP ${res.statusCode}). Attach it again.`);
+    throw new UserError('attachment.download_status', { option, name: a.name, status: res.statusCode });
   }
   const declared = Number(res.headers['content-length'] ?? NaN);
   if (declared > policy.maxBytes) {
     await res.body.dump().catch(() => {});
-    throw new UserError(`The ${option} "${a.name}" is larger than ${formatBytes(policy.maxBytes)}. Attach a smaller image.`);
+    throw new UserError('attachment.larger_than_limit', { option, name: a.name, limit: policy.maxBytes });
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -72,7 +67,7 @@ export async function downloadAttachment(option: string, a: AttachmentLike, poli
     size += (chunk as Buffer).length;
     if (size > policy.maxBytes) {
       res.body.destroy();
-      throw new UserError(`The ${option} "${a.name}" is larger than ${formatBytes(policy.maxBytes)}. Attach a smaller image.`);
+      throw new UserError('attachment.larger_than_limit', { option, name: a.name, limit: policy.maxBytes });
     }
     chunks.push(chunk as Buffer);
   }

@@ -4,6 +4,7 @@ import type { Command } from './command.ts';
 import type { BotContext } from './context.ts';
 import { handleButton, handleUseModal } from './buttons.ts';
 import { handleReaction } from './reactions.ts';
+import { translatorFor } from './locale.ts';
 import { messageFor, replyError } from './reply.ts';
 
 export function wireEvents(client: Client, commands: Map<string, Command>, ctx: BotContext): void {
@@ -38,7 +39,7 @@ async function onInteraction(interaction: Interaction, commands: Map<string, Com
     if (interaction.isButton()) return await handleButton(interaction, ctx);
     if (interaction.isModalSubmit() && interaction.customId.startsWith('usemodal:')) return await handleUseModal(interaction, ctx);
   } catch (err) {
-    const { text, expected } = messageFor(err);
+    const { text, expected } = messageFor(err, translatorFor(interaction, ctx.config.DEFAULT_LOCALE));
     if (!expected) log.error('interaction failed', { error: err, stack: (err as Error).stack });
     if (interaction.isRepliable()) {
       await replyError(interaction as Parameters<typeof replyError>[0], text).catch(() => {});

@@ -74,7 +74,7 @@ export async function handleUseModal(interaction: ModalSubmitInteraction, ctx: B
     const result = job?.result as { kind?: string; images?: Array<{ filename: string; subfolder: string; type: 'output' | 'input' | 'temp' }>; server?: string } | null;
     const image = result?.kind === 'success' ? result.images?.[Number(index ?? 0)] : undefined;
     const backend = result?.server ? ctx.pool.byUrl(result.server) : undefined;
-    if (!job || !target || !image || !backend) throw new UserError('That image is no longer available; run the job again first.');
+    if (!job || !target || !image || !backend) throw new UserError('job.image_gone');
     const file = await backend.client.http.view(image);
     const imageOption = target.manifest.options.find((o) => o.type === 'image');
     const prompt = interaction.fields.getTextInputValue('prompt');

@@ -1,6 +1,7 @@
 // Who may do what. Requesters may cancel their own jobs; moderators anyone's.
 import { PermissionFlagsBits, type PermissionsBitField } from 'discord.js';
 import type { Config } from '../config.ts';
+import { UserError } from '../jobs/user-error.ts';
 
 export function canCancel(requesterId: string, userId: string, permissions: Readonly<PermissionsBitField> | null | undefined): boolean {
   return requesterId === userId || Boolean(permissions?.has(PermissionFlagsBits.ManageMessages));
@@ -15,15 +16,15 @@ export function isServerManager(permissions: Readonly<PermissionsBitField> | nul
 export function accessProblem(
   config: Pick<Config, 'ALLOWED_GUILDS' | 'ALLOWED_CHANNELS' | 'ALLOWED_ROLES'>,
   where: { guildId: string | null; channelId: string | null; roleIds: string[] },
-): string | undefined {
+): UserError | undefined {
   if (config.ALLOWED_GUILDS.length && (!where.guildId || !config.ALLOWED_GUILDS.includes(where.guildId))) {
-    return 'This bot is not enabled in this server.';
+    return new UserError('access.guild');
   }
   if (config.ALLOWED_CHANNELS.length && (!where.channelId || !config.ALLOWED_CHANNELS.includes(where.channelId))) {
-    return `This bot only works in ${config.ALLOWED_CHANNELS.map((c) => `<#${c}>`).join(', ')}.`;
+    return new UserError('access.channel', { channels: config.ALLOWED_CHANNELS.map((c) => `<#${c}>`).join(', ') });
   }
   if (config.ALLOWED_ROLES.length && !where.roleIds.some((r) => config.ALLOWED_ROLES.includes(r))) {
-    return 'You need one of the roles this bot is limited to. Ask a moderator.';
+    return new UserError('access.role');
   }
   return undefined;
 }

@@ -1,15 +1,15 @@
 // Answers to a command that failed: short, specific, visible to the user only when possible.
 import { MessageFlags, type ChatInputCommandInteraction, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { ComfyUnavailableError, ComfyValidationError } from '../comfy/errors.ts';
-import { NoBackendError } from '../jobs/backends.ts';
 import { UserError } from '../jobs/user-error.ts';
 import { truncate } from '../text/format.ts';
+import type { Translator } from './i18n/index.ts';
 
 type Repliable = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction;
 
 /** Words for the user; internal errors become a generic message (details go to the log). */
-export function messageFor(err: unknown): { text: string; expected: boolean } {
-  if (err instanceof UserError || err instanceof NoBackendError) return { text: err.message, expected: true };
+export function messageFor(err: unknown, tr: Translator): { text: string; expected: boolean } {
+  if (err instanceof UserError) return { text: tr.t(`error.${err.code}`, err.data), expected: true };
   if (err instanceof ComfyValidationError) {
     const lines = err.lines().map((l) => `• ${l}`);
     return { text: truncate(`ComfyUI refused the workflow:\n${lines.join('\n')}`, 1900), expected: true };
@@ -17,7 +17,6 @@ export function messageFor(err: unknown): { text: string; expected: boolean } {
   if (err instanceof ComfyUnavailableError) return { text: unavailableText(err), expected: true };
   return { text: 'Something went wrong on our side; the server owner can find the details in the bot log.', expected: false };
 }
-
 /** Shows an error wherever the interaction can still be answered. */
 export async function replyError(interaction: Repliable, text: string): Promise<void> {
   const content = `⚠️ ${text}`;

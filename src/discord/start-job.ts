@@ -5,9 +5,9 @@ import type { ChatInputCommandInteraction, GuildMember, Message, MessageComponen
 import { OptionValueError } from '../workflows/apply.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
-import { UserError } from '../jobs/user-error.ts';
 import type { BotContext } from './context.ts';
 import { accessProblem, isServerManager } from './permissions.ts';
+import { translatorFor } from './locale.ts';
 import { messageFor, replyError } from './reply.ts';
 
 type StartingInteraction = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction;
@@ -28,7 +28,7 @@ export function checkAccess(interaction: StartingInteraction, ctx: BotContext): 
     channelId: interaction.channelId,
     roleIds: roleIdsOf(interaction),
   });
-  if (problem) throw new UserError(problem);
+  if (problem) throw problem;
 }
 
 /**
@@ -75,8 +75,9 @@ export async function startJob(
     ctx.messenger.track(row);
     return row;
   } catch (err) {
-    const text = err instanceof OptionValueError ? err.message : messageFor(err).text;
-    if (!(err instanceof OptionValueError) && !messageFor(err).expected) log.error('could not start a job', { error: err });
+    const said = messageFor(err, translatorFor(interaction, ctx.config.DEFAULT_LOCALE));
+    const text = err instanceof OptionValueError ? err.message : said.text;
+    if (!(err instanceof OptionValueError) && !said.expected) log.error('could not start a job', { error: err });
     else log.info('job refused', { reason: text });
     await replyError(interaction, text).catch((e: unknown) => log.warn('could not show the error', { error: e }));
     return undefined;

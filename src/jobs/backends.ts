@@ -3,6 +3,7 @@ import { ComfyClient, type ComfyClientOptions } from '../comfy/client.ts';
 import { TypedEmitter } from '../comfy/emitter.ts';
 import { redactUrl } from '../comfy/http.ts';
 import type { Logger } from '../log.ts';
+import { UserError } from './user-error.ts';
 
 export interface ModelNeed {
   folder: string;
@@ -88,7 +89,8 @@ export interface BackendPoolEvents extends Record<string, unknown> {
   up: Backend;
 }
 
-export class NoBackendError extends Error {
+/** No server can take the job now: the user's to know (they may try again or pick another model). */
+export class NoBackendError extends UserError {
   override name = 'NoBackendError';
 }
 
@@ -172,11 +174,7 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
   async pick(needs: ModelNeed[], exclude: Backend[] = []): Promise<Backend> {
     const candidates = this.backends.filter((b) => b.healthy && !exclude.includes(b));
     if (candidates.length === 0) {
-      throw new NoBackendError(
-        this.backends.length === 1
-          ? 'ComfyUI is not reachable right now. Try again in a minute; if it persists, tell the server owner.'
-          : 'None of the ComfyUI servers is reachable right now. Try again in a minute.',
-      );
+      throw new NoBackendError(this.backends.length === 1 ? 'backend.unreachable_one' : 'backend.unreachable_all');
     }
     const fitting: Backend[] = [];
     for (const b of candidates) {
@@ -185,7 +183,7 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
     }
     if (fitting.length === 0) {
       const wanted = needs.map((n) => `${n.name} (${n.folder})`).join(', ');
-      throw new NoBackendError(`No ComfyUI server has ${wanted}. Pick one from the list the option suggests.`);
+      throw new NoBackendError('backend.no_model', { models: wanted });
     }
     return fitting.reduce((best, b) => (b.load() < best.load() ? b : best));
   }

@@ -97,7 +97,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
    */
   async submit(req: JobRequest): Promise<JobRow> {
     const loaded = this.o.workflows.get(req.workflow);
-    if (!loaded) throw new UserError(`There is no workflow called "${req.workflow}".`);
+    if (!loaded) throw new UserError('workflow.unknown', { workflow: req.workflow });
     if (!req.exempt) checkLimits(this.o.ledger, req.userId, this.o.limits);
     // Validate the values before touching any server, so bad input costs nothing.
     applyOptions(loaded, req.values, { uploads: placeholderUploads(req.attachments) });
@@ -297,16 +297,16 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   /** Runs a job again with the same values (the retry button of a lost job). */
   async retry(id: string, userId: string, delivery: Delivery, shard: number, newSeed: boolean): Promise<JobRow> {
     const row = this.o.ledger.get(id);
-    if (!row) throw new UserError('That job is no longer in the ledger, so it cannot be run again.');
+    if (!row) throw new UserError('job.not_in_ledger');
     const attachments: Record<string, Attachment> = {};
     for (const [name, input] of Object.entries(row.inputs)) {
       attachments[name] = { bytes: await readFile(input.path), filename: input.filename };
     }
     const loadedForInputs = this.o.workflows.get(row.workflow);
     const needsUpload = loadedForInputs?.manifest.options.some((o) => o.type === 'image' && o.required && !attachments[o.name]);
-    if (needsUpload) throw new UserError('The input image of that job is no longer kept; start a new job with the image attached.');
+    if (needsUpload) throw new UserError('job.input_gone');
     const loaded = this.o.workflows.get(row.workflow);
-    if (!loaded) throw new UserError(`The workflow "${row.workflow}" is no longer installed, so this job cannot be run again.`);
+    if (!loaded) throw new UserError('workflow.not_installed', { workflow: row.workflow });
     const values = valuesOf(loaded, newSeed ? withoutSeeds(loaded, row.params) : row.params);
     return this.submit({ userId, workflow: row.workflow, values, attachments, delivery, shard, seeds: newSeed ? {} : row.seeds });
   }
@@ -378,7 +378,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       const option = options.find((o) => o.name === name);
       if (option?.type === 'mask') {
         const image = option.image ? uploads[option.image] : undefined;
-        if (!image) throw new UserError(`The mask "${name}" needs its image "${option.image ?? 'image'}" too.`);
+        if (!image) throw new UserError('job.mask_needs_image', { mask: name, image: option.image ?? 'image' });
         uploads[name] = await backend.client.http.uploadMask(
           bytes,
           filename,

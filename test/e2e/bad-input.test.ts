@@ -81,7 +81,7 @@ describe('attachments', () => {
     const image = h.discord.addAttachment({ filename: 'huge.png', contentType: 'image/png', bytes: png, sizeOverride: 30 * 1024 * 1024 });
     const token = await h.generate('img2img', { prompt: 'x' }, { attachments: { image } });
     const reply = await h.reply(token, isWarning);
-    expect(reply.content).toBe('⚠️ The image "huge.png" is 30 MB; the limit is 1.0 MB. Attach a smaller image.');
+    expect(reply.content).toBe('⚠️ The image "huge.png" is 30 MB; the limit is 1 MB. Attach a smaller file.');
     expect(h.discord.downloads).toHaveLength(0);
     expect(h.comfy.requests.some((r) => r.path.startsWith('/upload'))).toBe(false);
     await bobStillServed(h);
@@ -94,7 +94,7 @@ describe('attachments', () => {
     const image = h.discord.addAttachment({ filename: 'liar.png', contentType: 'image/png', bytes, sizeOverride: 1024 });
     const token = await h.generate('img2img', { prompt: 'x' }, { attachments: { image } });
     const reply = await h.reply(token, isWarning);
-    expect(reply.content).toBe('⚠️ The image "liar.png" is larger than 1.0 MB. Attach a smaller image.');
+    expect(reply.content).toBe('⚠️ The image "liar.png" is larger than 1 MB. Attach a smaller file.');
     // The download was started (the size check is on the transfer, not on the claim).
     expect(h.discord.downloads.map((d) => d.filename)).toEqual(['liar.png']);
     expect(h.comfy.requests.some((r) => r.path.startsWith('/upload'))).toBe(false);

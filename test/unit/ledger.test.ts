@@ -62,7 +62,7 @@ describe('Ledger', () => {
     const l = new Ledger(':memory:');
     l.insert(newJob('a'));
     l.insert(newJob('b'));
-    expect(() => checkLimits(l, 'u1', { maxConcurrent: 2, perMinute: 10 })).toThrow(/already have 2 job/);
+    expect(() => checkLimits(l, 'u1', { maxConcurrent: 2, perMinute: 10 })).toThrow(/limits.concurrent {"active":2,"limit":2}/);
     expect(() => checkLimits(l, 'u2', { maxConcurrent: 2, perMinute: 10 })).not.toThrow();
     l.update('a', { state: 'delivered' });
     l.update('b', { state: 'delivered' });
