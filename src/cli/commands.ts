@@ -2,9 +2,7 @@
 // the call, and prints either for people or (--json) the parsed answer.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ComfyClient } from '../comfy/client.ts';
-import type { ComfyHttp } from '../comfy/http.ts';
-import type { ImageType } from '../comfy/schemas.ts';
+import { ComfyClient, type ComfyHttp, type ImageType } from '../comfy/index.ts';
 import { setting } from '../config.ts';
 import { loadWorkflowFile } from '../workflows/load.ts';
 import { parseSetArgument, randomiseSeeds, setInput } from '../workflows/edit.ts';

@@ -1,7 +1,5 @@
 // The CLI's commands run in-process: main.ts calls this, and so can tests.
-import { ComfyClient } from '../comfy/client.ts';
-import { ComfyError, ComfyValidationError } from '../comfy/errors.ts';
-import { ComfyHttp } from '../comfy/http.ts';
+import { ComfyClient, ComfyError, ComfyHttp, ComfyValidationError } from '../comfy/index.ts';
 import { setting } from '../config.ts';
 import { parseGlobalArgs, parseHeaders, intOption, UsageError } from './args.ts';
 import { commands, type CliContext } from './commands.ts';
