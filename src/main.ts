@@ -43,7 +43,11 @@ async function main(): Promise<void> {
     return;
   }
 
-  const bot = await startBot(config, { log });
+  // discord.js reads its own SHARDS variable (this process's shard ids, which the ShardingManager
+  // sets for its children) from the environment, where .env put ours (how many shards): with
+  // SHARDS=1 it would identify as shard 1 of 1, which Discord refuses. Without a manager this
+  // process is the one shard.
+  const bot = await startBot(config, { log, discord: isShard ? {} : { shards: [0], shardCount: 1 } });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
