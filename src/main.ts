@@ -5,6 +5,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBot } from './app.ts';
 import { ConfigError, loadConfig, secretsOf } from './config.ts';
+import { UNSHARDED } from './discord/client.ts';
 import { createLogger } from './log.ts';
 
 async function main(): Promise<void> {
@@ -43,11 +44,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  // discord.js reads its own SHARDS variable (this process's shard ids, which the ShardingManager
-  // sets for its children) from the environment, where .env put ours (how many shards): with
-  // SHARDS=1 it would identify as shard 1 of 1, which Discord refuses. Without a manager this
-  // process is the one shard.
-  const bot = await startBot(config, { log, discord: isShard ? {} : { shards: [0], shardCount: 1 } });
+  const bot = await startBot(config, { log, discord: isShard ? {} : UNSHARDED });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -154,6 +154,7 @@ describe('the bot process', () => {
         DISCORD_API_URL: discord.apiUrl,
         DISCORD_APPLICATION_ID: discord.applicationId,
         DISCORD_GUILD_ID: discord.guild.id,
+        SHARDS: '', // not set; discord.js reads SHARDS too
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
