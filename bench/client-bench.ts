@@ -3,7 +3,7 @@
 //  - jobs: 500 prompts, 50 in flight, from submit to "output images known";
 //  - event path: decode-and-route rate of the recorded WebSocket stream, in
 //    process for ours (no hook in the peers) and over a real socket for all.
-import { ComfyClient } from '../src/comfy/client.ts';
+import { ComfyClient } from '../src/comfy/index.ts';
 import { CLIENT_NAMES, type ClientName } from './peers.ts';
 import { progress, recordedStream, round, runWorker, startFakeServer, startServer } from './support.ts';
 

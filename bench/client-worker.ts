@@ -3,7 +3,7 @@
 //   tsx bench/client-worker.ts jobs   <client> <comfyUrl> <total> <concurrency> <warmup> [fakePid]
 //   tsx bench/client-worker.ts events <client> <replayUrl> <frames>
 import { readFileSync } from 'node:fs';
-import type { ApiWorkflow } from '../src/comfy/schemas.ts';
+import type { ApiWorkflow } from '../src/comfy/index.ts';
 import { recordedWorkflow } from '../test/support/recordings.ts';
 import { makeClient, type ClientAdapter, type ClientName } from './peers.ts';
 import { percentile, round } from './support.ts';

@@ -4,8 +4,7 @@
 import { CallWrapper, ComfyApi, PromptBuilder, type NodeData } from '@saintno/comfyui-sdk';
 import { Client as StableCanvasClient } from '@stable-canvas/comfyui-client';
 import WebSocket from 'ws';
-import { ComfyClient } from '../src/comfy/client.ts';
-import type { ApiWorkflow } from '../src/comfy/schemas.ts';
+import { type ApiWorkflow, ComfyClient } from '../src/comfy/index.ts';
 
 export const CLIENT_NAMES = ['comfycord', 'comfycord-noPositions', '@saintno/comfyui-sdk', '@stable-canvas/comfyui-client'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];

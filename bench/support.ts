@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodePreviewFrame } from '../src/comfy/binary.ts';
+import { encodePreviewFrame } from '../src/comfy/index.ts';
 import { recordedFrames, recordedPreviewFrame, WS_RECORDINGS } from '../test/support/recordings.ts';
 
 const HERE = fileURLToPath(import.meta.url);

@@ -1,6 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
-import { comboValues, describeInput } from '../src/comfy/node-info.ts';
+import { comboValues, describeInput } from '../src/comfy/index.ts';
 import { truncate } from '../src/text/format.ts';
 import { filterChoices } from '../src/workflows/choices.ts';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Events, Routes, type Client, type ClientOptions } from 'discord.js';
-import type { ObjectInfo } from './comfy/schemas.ts';
+import type { ObjectInfo } from './comfy/index.ts';
 import { secretsOf, type Config } from './config.ts';
 import { closeRest, createDiscordClient, createInteractionRest } from './discord/client.ts';
 import { loadCommands } from './discord/commands.ts';

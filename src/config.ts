@@ -14,7 +14,7 @@ const int = (fallback: number, min: number, max: number) =>
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
+      if (v === undefined) return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
         ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}")` });
@@ -27,7 +27,7 @@ const list = (fallback: string[] = []) =>
   z
     .string()
     .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.split(',').map((s) => s.trim()).filter(Boolean)));
+    .transform((v) => (v === undefined ? fallback : v.split(',').map((s) => s.trim()).filter(Boolean)));
 
 const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (digits only)');
 
@@ -39,8 +39,18 @@ const httpUrl = z.string().refine((v) => {
   }
 }, 'must be an http:// or https:// address');
 
-export const ConfigSchema = z.object({
-  DISCORD_TOKEN: z.string({ error: 'is missing: the bot token from the Discord developer portal' }).min(1, 'is empty'),
+/**
+ * A key whose value is empty or only whitespace is not set: `.env.example` lists every
+ * key, most of them empty, and a copy of it must start the bot. Read every setting
+ * through this, so each key, present or future, gets its default that way.
+ */
+export function setting(env: Record<string, string | undefined>, key: string): string | undefined {
+  const value = env[key];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+const SettingsSchema = z.object({
+  DISCORD_TOKEN: z.string({ error: 'is missing: the bot token from the Discord developer portal' }),
   DISCORD_APPLICATION_ID: snowflake.optional(),
   DISCORD_GUILD_ID: snowflake.optional(),
   DISCORD_API_URL: httpUrl.optional(),
@@ -81,7 +91,7 @@ export const ConfigSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v === '' || v === '1') return 1 as number | 'auto';
+      if (v === undefined || v === '1') return 1 as number | 'auto';
       if (v === 'auto') return 'auto' as const;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) {
@@ -96,6 +106,16 @@ export const ConfigSchema = z.object({
   DEFAULT_LOCALE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a locale tag such as en-US or zh-CN').default('en-US'),
 });
 
+/** Every key the bot reads. */
+export const SETTING_KEYS: readonly string[] = Object.keys(SettingsSchema.shape);
+
+/** The settings from an environment: only our keys, and an empty value counts as not set. */
+export const ConfigSchema = z.preprocess((env) => {
+  if (typeof env !== 'object' || env === null) return env;
+  const set = SETTING_KEYS.map((k) => [k, setting(env as Record<string, string | undefined>, k)] as const);
+  return Object.fromEntries(set.filter(([, v]) => v !== undefined));
+}, SettingsSchema);
+
 export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
@@ -107,10 +127,7 @@ export class ConfigError extends Error {
 
 /** Reads and checks every setting; throws ConfigError naming each problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const relevant = Object.fromEntries(
-    Object.keys(ConfigSchema.shape).flatMap((k) => (env[k] !== undefined ? [[k, env[k]]] : [])),
-  );
-  const parsed = ConfigSchema.safeParse(relevant);
+  const parsed = ConfigSchema.safeParse(env);
   if (parsed.success) return parsed.data;
   // Never echo a value back: a malformed token is still a token.
   throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'} ${i.message}`));

@@ -5,6 +5,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBot } from './app.ts';
 import { ConfigError, loadConfig, secretsOf } from './config.ts';
+import { UNSHARDED } from './discord/client.ts';
 import { createLogger } from './log.ts';
 
 async function main(): Promise<void> {
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const bot = await startBot(config, { log });
+  const bot = await startBot(config, { log, discord: isShard ? {} : UNSHARDED });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -3,6 +3,7 @@ import 'dotenv/config';
 import { Client } from 'discord.js';
 import { ConfigError, loadConfig } from './config.ts';
 import { registerCommands } from './app.ts';
+import { UNSHARDED } from './discord/client.ts';
 import { loadCommands } from './discord/commands.ts';
 import { loadWorkflows } from './workflows/registry.ts';
 import { formatProblem } from './workflows/problems.ts';
@@ -12,7 +13,7 @@ try {
   if (!config.DISCORD_APPLICATION_ID) throw new ConfigError(['DISCORD_APPLICATION_ID is missing: registering needs the application id']);
   const { workflows, problems } = await loadWorkflows(config.WORKFLOWS_DIR);
   for (const p of problems) process.stderr.write(`skipped: ${formatProblem(p)}\n`);
-  const client = new Client({ intents: [], rest: config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {} });
+  const client = new Client({ intents: [], ...UNSHARDED, rest: config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {} });
   client.rest.setToken(config.DISCORD_TOKEN);
   const context = { workflows: new Map(workflows.map((w) => [w.name, w])) };
   const commands = [...(await loadCommands()).values()];

@@ -14,8 +14,13 @@ export const GLOBAL_OPTIONS = {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** What parseArgs answers for these options (named so that the CLI's type declarations can be emitted). */
+type Parsed<O extends Options, Strict extends boolean> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: Strict }>
+>;
+
 /** Parses one command's arguments; unknown options are a usage error naming the option. */
-export function parseCommandArgs<const O extends Options>(argv: string[], options: O) {
+export function parseCommandArgs<const O extends Options>(argv: string[], options: O): Parsed<typeof GLOBAL_OPTIONS & O, true> {
   try {
     return parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (err) {
@@ -24,7 +29,7 @@ export function parseCommandArgs<const O extends Options>(argv: string[], option
 }
 
 /** Reads only the options every command shares; the command checks the rest. */
-export function parseGlobalArgs(argv: string[]) {
+export function parseGlobalArgs(argv: string[]): Parsed<typeof GLOBAL_OPTIONS, false> {
   try {
     return parseArgs({ args: argv, options: GLOBAL_OPTIONS, allowPositionals: true, strict: false });
   } catch (err) {

@@ -2,9 +2,8 @@
 // the call, and prints either for people or (--json) the parsed answer.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ComfyClient } from '../comfy/client.ts';
-import type { ComfyHttp } from '../comfy/http.ts';
-import type { ImageType } from '../comfy/schemas.ts';
+import { ComfyClient, type ComfyHttp, type ImageType } from '../comfy/index.ts';
+import { setting } from '../config.ts';
 import { loadWorkflowFile } from '../workflows/load.ts';
 import { parseSetArgument, randomiseSeeds, setInput } from '../workflows/edit.ts';
 import { formatProblem } from '../workflows/problems.ts';
@@ -314,7 +313,7 @@ export const commands: Record<string, CliCommand> = {
     async run(ctx, argv) {
       const { values, positionals } = parseCommandArgs(argv, { dir: { type: 'string' }, offline: { type: 'boolean' } });
       if (positionals[0] !== 'validate') throw new UsageError('the workflows command has one subcommand: workflows validate');
-      const dir = values.dir ?? process.env['WORKFLOWS_DIR'] ?? './workflows';
+      const dir = values.dir ?? setting(process.env, 'WORKFLOWS_DIR') ?? './workflows';
       const { workflows, problems } = await loadWorkflows(dir);
       let serverNote = 'not checked against a server (--offline)';
       if (!values.offline) {

@@ -1,7 +1,18 @@
 // Human-readable output of the CLI: the ids, names and numbers a person needs.
-import type { ComfyHttp, QueueEntry, QueueSnapshot } from '../comfy/http.ts';
-import { comboValues, describeInput } from '../comfy/node-info.ts';
-import type { History, HistoryEntry, NodeInfo, ObjectInfo, SubmitAnswer, SystemStats, UploadAnswer } from '../comfy/schemas.ts';
+import {
+  comboValues,
+  type ComfyHttp,
+  describeInput,
+  type History,
+  type HistoryEntry,
+  type NodeInfo,
+  type ObjectInfo,
+  type QueueEntry,
+  type QueueSnapshot,
+  type SubmitAnswer,
+  type SystemStats,
+  type UploadAnswer,
+} from '../comfy/index.ts';
 import { formatBytes } from '../text/format.ts';
 
 export function status(url: string, stats: SystemStats, queueRemaining: number): string {

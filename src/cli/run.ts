@@ -1,7 +1,6 @@
 // The CLI's commands run in-process: main.ts calls this, and so can tests.
-import { ComfyClient } from '../comfy/client.ts';
-import { ComfyError, ComfyValidationError } from '../comfy/errors.ts';
-import { ComfyHttp } from '../comfy/http.ts';
+import { ComfyClient, ComfyError, ComfyHttp, ComfyValidationError } from '../comfy/index.ts';
+import { setting } from '../config.ts';
 import { parseGlobalArgs, parseHeaders, intOption, UsageError } from './args.ts';
 import { commands, type CliContext } from './commands.ts';
 
@@ -37,7 +36,7 @@ export async function runCli(argv: string[], io = { out: console.log, err: conso
       io.out(`comfy ${command.usage}\n  ${command.summary}`);
       return 0;
     }
-    const url = str(values.url) ?? process.env['COMFYUI_URL']?.split(',')[0]?.trim() ?? DEFAULT_URL;
+    const url = str(values.url) ?? setting(process.env, 'COMFYUI_URL')?.split(',')[0]?.trim() ?? DEFAULT_URL;
     const headers = parseHeaders(values.header?.filter((h): h is string => typeof h === 'string'));
     const timeoutMs = intOption(str(values.timeout), 'timeout');
     const http = new ComfyHttp({ url, headers, timeoutMs });

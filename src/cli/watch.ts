@@ -1,6 +1,5 @@
 // Live output of `watch` and `submit --watch`: one line per event, a redrawn progress bar on a terminal.
-import type { ComfyClient } from '../comfy/client.ts';
-import type { Job } from '../comfy/job.ts';
+import type { ComfyClient, Job } from '../comfy/index.ts';
 import { progressBar } from '../text/format.ts';
 import type { CliContext } from './commands.ts';
 

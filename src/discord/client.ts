@@ -15,6 +15,14 @@ export function createDiscordClient(options: { apiUrl?: string; extra?: Partial<
 }
 
 /**
+ * Client options for a process that is not a ShardingManager's child. discord.js reads its own
+ * SHARDS variable (the shard ids the manager gives each child) from the environment, where .env
+ * put ours (how many shards): with SHARDS=1 it would identify as shard 1 of 1, which Discord
+ * refuses, and an empty SHARDS= does not even parse. Such a process is the one shard.
+ */
+export const UNSHARDED = { shards: [0], shardCount: 1 } satisfies Partial<ClientOptions>;
+
+/**
  * A REST client for requests made with an interaction token (editing a command's reply).
  * Discord does not count them against the bot's global rate limit, but discord.js's
  * own REST does: sharing it would hold 100 result edits behind each other at 50 a second.

@@ -1,6 +1,6 @@
 // Everything a command handler may use, built once at start-up.
 import type { Client } from 'discord.js';
-import type { ObjectInfo } from '../comfy/schemas.ts';
+import type { ObjectInfo } from '../comfy/index.ts';
 import type { Config } from '../config.ts';
 import type { BackendPool } from '../jobs/backends.ts';
 import type { JobService } from '../jobs/service.ts';

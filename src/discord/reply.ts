@@ -1,6 +1,6 @@
 // Answers to a command that failed: short, specific, visible to the user only when possible.
 import { MessageFlags, type ChatInputCommandInteraction, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
-import { ComfyUnavailableError, ComfyValidationError } from '../comfy/errors.ts';
+import { ComfyUnavailableError, ComfyValidationError } from '../comfy/index.ts';
 import { UserError } from '../jobs/user-error.ts';
 import { truncate } from '../text/format.ts';
 import type { Translator } from './i18n/index.ts';

@@ -1,6 +1,6 @@
 // Output images fetched from ComfyUI and made to fit Discord: the guild's upload
 // limit per message, and at most 10 attachments per message.
-import type { ComfyHttp } from '../comfy/http.ts';
+import type { ComfyHttp } from '../comfy/index.ts';
 import type { OutputFile } from '../jobs/service.ts';
 import { formatBytes } from '../text/format.ts';
 import { sizeOf, type FileToSend, type FinalImages } from './job-view.ts';

@@ -1,7 +1,5 @@
 // Several ComfyUI machines: health, load, which models each has, and routing.
-import { ComfyClient, type ComfyClientOptions } from '../comfy/client.ts';
-import { TypedEmitter } from '../comfy/emitter.ts';
-import { redactUrl } from '../comfy/http.ts';
+import { ComfyClient, type ComfyClientOptions, redactUrl, TypedEmitter } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
 import { UserError } from './user-error.ts';
 

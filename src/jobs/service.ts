@@ -3,10 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ComfyUnavailableError } from '../comfy/errors.ts';
-import type { Job, JobResult } from '../comfy/job.ts';
-import type { UploadAnswer } from '../comfy/schemas.ts';
-import { TypedEmitter } from '../comfy/emitter.ts';
+import { ComfyUnavailableError, type Job, type JobResult, TypedEmitter, type UploadAnswer } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
 import { applyOptions } from '../workflows/apply.ts';
 import { findNode } from '../workflows/edit.ts';

@@ -1,7 +1,7 @@
 // Turns a user's option values into the workflow to queue: every value is
 // checked against the manifest first, then set as a JSON value on a copy.
 import { z } from 'zod';
-import type { ApiWorkflow, UploadAnswer } from '../comfy/schemas.ts';
+import type { ApiWorkflow, UploadAnswer } from '../comfy/index.ts';
 import { findNode, imageInputValue, MAX_SEED, randomSeed, seedInputs, setInput, splitNodeInput, type Random } from './edit.ts';
 import type { ManifestOption, OptionOf } from './manifest.ts';
 import { describeValue } from './problems.ts';

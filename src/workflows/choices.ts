@@ -1,11 +1,10 @@
 // Values for Discord autocomplete of choice options, read from a live server
 // and cached briefly: autocomplete must answer within Discord's 3 seconds, and
 // a LoRA added on the server should appear without restarting the bot.
-import { findInputSpec, readInputSpec } from '../comfy/node-info.ts';
-import type { ObjectInfo } from '../comfy/schemas.ts';
+import { findInputSpec, type ObjectInfo, readInputSpec } from '../comfy/index.ts';
 import type { ChoiceSource } from './manifest.ts';
 
-export { comboValues } from '../comfy/node-info.ts';
+export { comboValues } from '../comfy/index.ts';
 
 /** What the catalog needs from a server; ComfyHttp satisfies it. */
 export interface ChoiceServer {

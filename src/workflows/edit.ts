@@ -1,7 +1,7 @@
 // Pure edits of an API-format workflow. Each returns a changed deep copy and
 // sets inputs as JSON values, never by editing JSON text, so any string (quotes,
 // backslashes, newlines) reaches ComfyUI exactly as given.
-import type { ApiWorkflow, UploadAnswer, WorkflowNode } from '../comfy/schemas.ts';
+import type { ApiWorkflow, UploadAnswer, WorkflowNode } from '../comfy/index.ts';
 
 /** A node named by its id (`"3"`) or its exact title (`"KSampler"`, `"Positive"`). */
 export type NodeRef = string;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ApiWorkflow, WorkflowNode } from '../comfy/schemas.ts';
+import { ApiWorkflow, WorkflowNode } from '../comfy/index.ts';
 import { findJsonSyntaxProblem } from './json-syntax.ts';
 import { describeIssue, describeValue } from './problems.ts';
 

@@ -2,7 +2,7 @@
 // the others still load, so a typo never takes the whole bot down.
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { ApiWorkflow } from '../comfy/schemas.ts';
+import type { ApiWorkflow } from '../comfy/index.ts';
 import { loadWorkflowFile, WorkflowFileError } from './load.ts';
 import { ManifestError, parseManifest, type Manifest } from './manifest.ts';
 import type { Problem } from './problems.ts';

@@ -1,8 +1,15 @@
 // Checks a manifest against its workflow (at load time) and against a
 // server's node definitions (when a server is known), so a mistake is found
 // when the bot starts instead of when a user's job fails.
-import { findInputSpec, readInputSpec } from '../comfy/node-info.ts';
-import { type ApiWorkflow, NodeLink, type NodeInfo, type ObjectInfo, type WorkflowNode } from '../comfy/schemas.ts';
+import {
+  type ApiWorkflow,
+  findInputSpec,
+  type NodeInfo,
+  NodeLink,
+  type ObjectInfo,
+  readInputSpec,
+  type WorkflowNode,
+} from '../comfy/index.ts';
 import { describeNode, findNode, NodeRefError, splitNodeInput, type NodeInputRef } from './edit.ts';
 import type { Manifest, ManifestOption, OptionType } from './manifest.ts';
 import { describeValue, type Problem } from './problems.ts';

@@ -1,23 +1,23 @@
 // Every recording of the real ComfyUI server parses with our schemas.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { decodeBinaryFrame } from '../../src/comfy/binary.ts';
-import { describeValidation } from '../../src/comfy/errors.ts';
-import { readInputSpec } from '../../src/comfy/node-info.ts';
 import {
+  decodeBinaryFrame,
+  describeValidation,
   Features,
   History,
   ObjectInfo,
+  parseTextFrame,
   PromptErrorBody,
   QueueCount,
   QueueState,
+  readInputSpec,
   StringList,
   SubmitAnswer,
   SubmitRequest,
   SystemStats,
   UploadAnswer,
-} from '../../src/comfy/schemas.ts';
-import { parseTextFrame } from '../../src/comfy/socket.ts';
+} from '../../src/comfy/index.ts';
 import { pyJson } from '../fakes/comfy/py-json.ts';
 import {
   exchange,

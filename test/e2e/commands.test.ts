@@ -1,8 +1,7 @@
 // The other slash commands, limits, allow-lists and secrets, end to end.
 import { PermissionFlagsBits } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ComfyHttp } from '../../src/comfy/http.ts';
-import type { ApiWorkflow } from '../../src/comfy/schemas.ts';
+import { type ApiWorkflow, ComfyHttp } from '../../src/comfy/index.ts';
 import type { StoredMessage } from '../fakes/discord/index.ts';
 import { BOT_TOKEN, startHarness, type Harness } from '../support/bot-harness.ts';
 import { recordedWorkflow } from '../support/recordings.ts';

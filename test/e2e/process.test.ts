@@ -1,11 +1,13 @@
 // Black box: `npm start`'s entry point as a child process, observed only through the fakes.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { parse } from 'dotenv';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeComfy } from '../fakes/comfy/index.ts';
 import { FakeDiscord } from '../fakes/discord/index.ts';
+import { freshCopy, npmEnv } from '../support/fresh-copy.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 import { spawnTs } from '../support/spawn-ts.ts';
 import { startScript } from '../support/start-script.ts';
@@ -17,24 +19,55 @@ afterEach(async () => {
 });
 
 /**
- * What `npm start` runs after its build (package.json's start script, without npm in
- * between so the signal reaches the bot), or the sources under tsx.
+ * The bot as a child process: `npm start` itself (npm, its prestart build, then the start
+ * script; in a process group of its own, so a signal reaches npm and the bot alike), what
+ * `npm start` runs after its build (package.json's start script without npm in between, so
+ * the signal reaches the bot), or the sources under tsx.
  */
-function run(env: Record<string, string>, how: 'npm start' | 'tsx' = 'tsx'): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+function run(
+  env: Record<string, string>,
+  how: 'npm start' | 'start script' | 'tsx' = 'tsx',
+  cwd = REPO_ROOT,
+): { child: ChildProcess; output: () => string; exit: Promise<number | null>; kill: (signal: NodeJS.Signals) => void } {
   const options: SpawnOptions = {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+    cwd,
+    env: { ...npmEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: how === 'npm start',
   };
-  const child = how === 'npm start' ? spawn(process.execPath, startScriptArgs(), options) : spawnTs('src/main.ts', [], options);
+  const child =
+    how === 'npm start'
+      ? spawn('npm', ['start'], options)
+      : how === 'start script'
+        ? spawn(process.execPath, startScriptArgs(), options)
+        : spawnTs('src/main.ts', [], options);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const kill = (signal: NodeJS.Signals) => {
+    if (how === 'npm start' && child.pid !== undefined) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  };
   cleanups.push(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    try {
+      kill('SIGKILL'); // npm start's group may outlive npm itself
+    } catch {
+      // already gone
+    }
   });
-  return { child, output: () => out, exit };
+  return { child, output: () => out, exit, kill };
+}
+
+/** `.env.example` with these keys' values filled in, each on its own line as a person would write it. */
+function fillIn(example: string, values: Record<string, string>): string {
+  let env = example;
+  for (const [key, value] of Object.entries(values)) {
+    const line = new RegExp(`^${key}=.*$`, 'm');
+    expect(env, `.env.example has a line for ${key}`).toMatch(line);
+    env = env.replace(line, `${key}=${value}`);
+  }
+  return env;
 }
 
 function startScriptArgs(): string[] {
@@ -45,7 +78,7 @@ function startScriptArgs(): string[] {
 
 describe('the bot process', () => {
   it('npm start builds the bot, starts it from environment variables, serves /generate, and exits 0 on SIGTERM', async () => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'ignore' }); // npm start's prestart
+    execFileSync('npm', ['run', 'prestart', '--silent'], { cwd: REPO_ROOT, env: npmEnv(), stdio: 'ignore' }); // what npm start runs first
     const comfy = await FakeComfy.start({ stepMs: 1 });
     const discord = await FakeDiscord.start();
     cleanups.push(() => comfy.stop(), () => discord.stop());
@@ -57,7 +90,8 @@ describe('the bot process', () => {
       COMFYUI_URL: comfy.url,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'comfycord-proc-')),
       ATTACHMENT_HOSTS: new URL(discord.cdnBase).host,
-    }, 'npm start');
+      SHARDS: '', // empty is "not set", for discord.js (which reads SHARDS too) as for the bot
+    }, 'start script');
     const registered = await discord.waitForRequest((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'), 20_000);
     const names = (registered.json as Array<{ name: string }>).map((c) => c.name).sort();
     expect(names).toEqual(['cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'status']);
@@ -74,7 +108,41 @@ describe('the bot process', () => {
     expect(await bot.exit).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(bot.output()).not.toContain(BOT_TOKEN);
-  });
+  }, 90_000); // the build takes most of it
+
+  it('a newcomer who follows the README (a fresh clone, .env.example copied to .env, DISCORD_TOKEN filled in, npm start) gets a bot that connects', async () => {
+    const copy = freshCopy('comfycord-newcomer-');
+    cleanups.push(() => copy.remove());
+    const comfy = await FakeComfy.start({ stepMs: 1 });
+    const discord = await FakeDiscord.start();
+    cleanups.push(() => comfy.stop(), () => discord.stop());
+    // `npm ci` is the node_modules the copy links to; `cp .env.example .env`; then the token and
+    // COMFYUI_URL, as README says, and the one thing a test adds: where Discord is.
+    const env = fillIn(readFileSync(join(copy.dir, '.env.example'), 'utf8'), {
+      DISCORD_TOKEN: BOT_TOKEN,
+      COMFYUI_URL: comfy.url,
+      DISCORD_API_URL: discord.apiUrl,
+    });
+    writeFileSync(join(copy.dir, '.env'), env);
+    const empty = Object.entries(parse(env)).flatMap(([key, value]) => (value === '' ? [key] : []));
+    expect(empty).toEqual(expect.arrayContaining(['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID', 'COMFYUI_HEADERS', 'ALLOWED_GUILDS']));
+
+    const bot = run({}, 'npm start', copy.dir); // nothing from the test's environment but PATH and HOME
+    const registered = await discord
+      .waitForRequest((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'), 90_000)
+      .catch((e: unknown) => {
+        throw new Error(`${String(e)}\nnpm start printed:\n${bot.output()}`);
+      });
+    // Every empty key was taken for "not set": the application id came from Discord, and
+    // without DISCORD_GUILD_ID the commands are registered globally.
+    expect(registered.route).toBe(`/applications/${discord.applicationId}/commands`);
+    expect((registered.json as unknown[]).length).toBe(7);
+    expect(discord.identifies.map((i) => i.token)).toEqual([BOT_TOKEN]);
+    bot.kill('SIGTERM');
+    await bot.exit;
+    expect(bot.output()).not.toContain('cannot start');
+    expect(bot.output()).not.toContain(BOT_TOKEN);
+  }, 120_000);
 
   it('npm run register registers the commands in the guild and exits', async () => {
     const discord = await FakeDiscord.start();
@@ -86,6 +154,7 @@ describe('the bot process', () => {
         DISCORD_API_URL: discord.apiUrl,
         DISCORD_APPLICATION_ID: discord.applicationId,
         DISCORD_GUILD_ID: discord.guild.id,
+        SHARDS: '', // not set; discord.js reads SHARDS too
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

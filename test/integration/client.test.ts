@@ -1,10 +1,15 @@
 // The ComfyUI client against the fake ComfyUI over loopback.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ComfyClient } from '../../src/comfy/client.ts';
-import { ComfyNotFoundError, ComfyRequestError, ComfyUnavailableError, ComfyValidationError } from '../../src/comfy/errors.ts';
-import { ComfyHttp } from '../../src/comfy/http.ts';
-import type { JobResult } from '../../src/comfy/job.ts';
-import type { ApiWorkflow } from '../../src/comfy/schemas.ts';
+import {
+  type ApiWorkflow,
+  ComfyClient,
+  ComfyHttp,
+  ComfyNotFoundError,
+  ComfyRequestError,
+  ComfyUnavailableError,
+  ComfyValidationError,
+  type JobResult,
+} from '../../src/comfy/index.ts';
 import { FakeComfy } from '../fakes/comfy/index.ts';
 import { recordedWorkflow } from '../support/recordings.ts';
 

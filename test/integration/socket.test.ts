@@ -1,7 +1,7 @@
 // The socket notices a connection that fell silent (no frames, no pongs) and reconnects.
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { ComfySocket } from '../../src/comfy/socket.ts';
+import { ComfySocket } from '../../src/comfy/index.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -1,6 +1,20 @@
+import { parse } from 'dotenv';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig, SETTING_KEYS } from '../../src/config.ts';
 import { createLogger, redact } from '../../src/log.ts';
+import { REPO_ROOT } from '../support/recordings.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
 
 describe('configuration', () => {
   it('names every missing or invalid setting at once, without echoing values', () => {
@@ -27,6 +41,44 @@ describe('configuration', () => {
     expect(c.EDIT_INTERVAL_MS).toBe(1500);
     expect(c.REGISTER_COMMANDS).toBe(true);
     expect(loadConfig({ DISCORD_TOKEN: 't' }).ATTACHMENT_HOSTS).toContain('cdn.discordapp.com');
+  });
+
+  it('takes an empty or blank value for "not set", for every key', () => {
+    const defaults = loadConfig({ DISCORD_TOKEN: 't' });
+    expect(SETTING_KEYS.length).toBeGreaterThan(20);
+    for (const key of SETTING_KEYS.filter((k) => k !== 'DISCORD_TOKEN')) {
+      for (const blank of ['', ' ', '\t \n']) {
+        expect(loadConfig({ DISCORD_TOKEN: 't', [key]: blank }), `${key}=${JSON.stringify(blank)}`).toEqual(defaults);
+      }
+    }
+  });
+
+  it('says the token is missing when it is empty or blank', () => {
+    for (const blank of ['', '   ']) expect(problemsOf({ DISCORD_TOKEN: blank })).toEqual([expect.stringMatching(/^DISCORD_TOKEN is missing/)]);
+  });
+
+  it('still refuses a value that is set and wrong, with spaces around it or not', () => {
+    expect(problemsOf({ DISCORD_TOKEN: 't', DISCORD_GUILD_ID: ' x ', DISCORD_API_URL: 'discord' })).toEqual([
+      expect.stringMatching(/^DISCORD_GUILD_ID must be a Discord id/),
+      expect.stringMatching(/^DISCORD_API_URL must be an http/),
+    ]);
+  });
+
+  it('accepts .env.example as shipped once DISCORD_TOKEN is filled in; its empty keys mean their defaults', () => {
+    const example = parse(readFileSync(join(REPO_ROOT, '.env.example')));
+    const empty = Object.keys(example).filter((k) => example[k] === '');
+    expect(empty).toEqual(expect.arrayContaining(['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID', 'DISCORD_API_URL']));
+    const config = loadConfig({ ...example, DISCORD_TOKEN: 't' });
+    const defaults = loadConfig({ DISCORD_TOKEN: 't' });
+    for (const key of empty.filter((k) => k !== 'DISCORD_TOKEN')) expect(config[key as keyof typeof config], key).toEqual(defaults[key as keyof typeof defaults]);
+    expect(config.DISCORD_APPLICATION_ID).toBeUndefined();
+    expect(config.DISCORD_GUILD_ID).toBeUndefined();
+    expect(config.DISCORD_API_URL).toBeUndefined();
+  });
+
+  it('.env.example documents exactly the keys the bot reads', () => {
+    const example = parse(readFileSync(join(REPO_ROOT, '.env.example')));
+    expect(Object.keys(example).sort()).toEqual([...SETTING_KEYS].sort());
   });
 });
 

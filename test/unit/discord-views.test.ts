@@ -4,7 +4,7 @@ import { finalView, liveView, parseCustomId } from '../../src/discord/job-view.t
 import { editIntervalFor } from '../../src/discord/job-messages.ts';
 import { uploadLimitForTier } from '../../src/discord/results.ts';
 import { accessProblem } from '../../src/discord/permissions.ts';
-import { backoffDelay } from '../../src/comfy/socket.ts';
+import { backoffDelay } from '../../src/comfy/index.ts';
 import { paginate } from '../../commands/models.ts';
 import type { JobRow } from '../../src/jobs/ledger.ts';
 import { UserError } from '../../src/jobs/user-error.ts';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueEntry, QueueSnapshot } from '../../src/comfy/http.ts';
-import { Job } from '../../src/comfy/job.ts';
+import { Job, type QueueEntry, type QueueSnapshot } from '../../src/comfy/index.ts';
 import { QueuePositions } from '../../src/comfy/positions.ts';
 
 function entry(promptId: string, number: number): QueueEntry {

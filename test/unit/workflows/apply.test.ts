@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiWorkflow } from '../../../src/comfy/schemas.ts';
+import { ApiWorkflow } from '../../../src/comfy/index.ts';
 import { applyOptions, OptionValueError } from '../../../src/workflows/apply.ts';
 import { recordedWorkflow } from '../../support/recordings.ts';
 import { loadedFrom, recordedTxt2img, txt2imgManifest, withOption } from './helpers.ts';

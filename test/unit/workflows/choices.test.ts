@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ObjectInfo } from '../../../src/comfy/schemas.ts';
+import type { ObjectInfo } from '../../../src/comfy/index.ts';
 import { ChoiceCatalog, comboValues, filterChoices, type ChoiceServer } from '../../../src/workflows/choices.ts';
 import { realObjectInfo } from './helpers.ts';
 

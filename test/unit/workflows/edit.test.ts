@@ -10,7 +10,7 @@ import {
   setInput,
   useImage,
 } from '../../../src/workflows/edit.ts';
-import { ApiWorkflow } from '../../../src/comfy/schemas.ts';
+import { ApiWorkflow } from '../../../src/comfy/index.ts';
 import { recordedWorkflow } from '../../support/recordings.ts';
 import { recordedTxt2img } from './helpers.ts';
 

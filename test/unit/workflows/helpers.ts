@@ -1,5 +1,5 @@
 // Fixtures for the workflow tests, built from the recordings of a real server.
-import { ApiWorkflow, ObjectInfo } from '../../../src/comfy/schemas.ts';
+import { ApiWorkflow, ObjectInfo } from '../../../src/comfy/index.ts';
 import { Manifest } from '../../../src/workflows/manifest.ts';
 import type { LoadedWorkflow } from '../../../src/workflows/registry.ts';
 import { recordedObjectInfo, recordedWorkflow } from '../../support/recordings.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiWorkflow } from '../../../src/comfy/schemas.ts';
+import type { ApiWorkflow } from '../../../src/comfy/index.ts';
 import { setInput } from '../../../src/workflows/edit.ts';
 import { Manifest } from '../../../src/workflows/manifest.ts';
 import { formatProblem, type Problem } from '../../../src/workflows/problems.ts';
