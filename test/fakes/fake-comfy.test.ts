@@ -367,14 +367,16 @@ describe('FakeComfy: queue, interrupt, history', () => {
     expect(await keys('/history')).toEqual([]);
   });
 
-  it('completes 200 concurrent prompts with stepMs 0 in well under a second', async () => {
+  // How fast is the bench's business (npm run bench); here, that none is lost or mixed up.
+  it('completes 200 concurrent prompts with stepMs 0, each once, under its own id', async () => {
     const fake = await startFake();
-    const started = performance.now();
     const ids = await Promise.all(
       Array.from({ length: 200 }, (_, i) => submit(fake, requestBody('txt2img').replace('"seed": 42', `"seed": ${1000 + i}`))),
     );
-    await Promise.all(ids.map((id) => fake.waitForHistory(id, 10_000)));
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(new Set(ids).size).toBe(200);
+    await Promise.all(ids.map((id) => fake.waitForHistory(id, 20_000)));
+    const history = (await (await fetch(`${fake.url}/history`)).json()) as Record<string, unknown>;
+    expect(Object.keys(history).sort()).toEqual([...ids].sort());
   });
 });
 
