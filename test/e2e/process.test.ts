@@ -106,7 +106,8 @@ describe('the bot process', () => {
     const started = Date.now();
     bot.child.kill('SIGTERM');
     expect(await bot.exit).toBe(0);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Well inside a service manager's stop timeout (systemd waits 90 s), even on a loaded machine.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(bot.output()).not.toContain(BOT_TOKEN);
   }, 90_000); // the build takes most of it
 
