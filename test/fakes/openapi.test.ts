@@ -1,9 +1,12 @@
 // The check of requests against Discord's OpenAPI description, rule by rule, and what the fake
 // Discord does with a request that breaks one.
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConformanceError, FakeDiscord } from './discord/index.ts';
-import { DiscordOpenApi, describeViolation, type CheckedRequest } from './discord/openapi.ts';
+import { DISCORD_OPENAPI_PATH, DiscordOpenApi, describeViolation, type CheckedRequest } from './discord/openapi.ts';
 
 const api = DiscordOpenApi.shared();
 const TOKEN = `aW50ZXJhY3Rpb246${'x'.repeat(80)}`;
@@ -115,6 +118,19 @@ describe('responses', () => {
     expect(api.checkResponse(gateway, 429, { message: 'slow down', code: 0, retry_after: 1 })[0]).toMatchObject({ pointer: '/global', rule: 'required' });
     expect(api.checkResponse(gateway, 500, undefined)[0]).toMatchObject({ rule: 'responses 200, 429, 4XX' });
     expect(api.checkResponse(gateway, 200, undefined)[0]).toMatchObject({ message: 'the answer has no JSON body' });
+  });
+
+  it('keeps compiled validators on disk: another process loads them instead of compiling', () => {
+    const root = mkdtempSync(join(tmpdir(), 'openapi-cache-'));
+    const answer = { url: 'ws://127.0.0.1:1/gateway', session_start_limit: limit };
+    const first = new DiscordOpenApi(DISCORD_OPENAPI_PATH, root);
+    const expected = first.checkResponse(gateway, 200, answer);
+    expect(first.stats).toMatchObject({ compiles: 1, loads: 0 });
+    expect(readdirSync(root)).toHaveLength(1);
+
+    const second = new DiscordOpenApi(DISCORD_OPENAPI_PATH, root);
+    expect(second.checkResponse(gateway, 200, answer)).toEqual(expected);
+    expect(second.stats).toMatchObject({ compiles: 0, loads: 1 });
   });
 });
 

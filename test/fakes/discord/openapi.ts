@@ -3,15 +3,25 @@
 // template (path parameters such as {channel_id} are snowflakes), the method, the query, and
 // the JSON body or multipart `payload_json` against the operation's requestBody schema.
 //
-// The schemas are compiled with ajv, lazily (one operation's schema the first time a request
-// for it arrives) and cached for the process: the description is 1.2 MB, and compiling all of
-// it would cost more than the whole of a test file.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// The schemas are compiled with ajv, lazily: one operation's request or response schema the
+// first time a request for it arrives (the description is 1.2 MB; compiling all of it would cost
+// more than a test file). Each compiled validator is kept for the process and written as
+// standalone code to node_modules/.cache, so the other test files (each runs in its own process)
+// and later runs load it in milliseconds instead of compiling it again in seconds. The cache's
+// folder is named by a hash of the description, this file and ajv's version.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { REPO_ROOT } from '../../support/recordings.ts';
 
 export const DISCORD_OPENAPI_PATH = resolve(REPO_ROOT, '../shared/discord-api/openapi.json');
+const CACHE_ROOT = resolve(REPO_ROOT, 'node_modules/.cache/discord-openapi');
+
+const require = createRequire(import.meta.url);
+const standaloneCode = require('ajv/dist/standalone') as (ajv: Ajv2020, validate: ValidateFunction) => string;
 
 /** One way a request (or an answer) departs from the description. */
 export interface Violation {
@@ -86,16 +96,13 @@ interface Template {
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options'];
 
-// The spec's own formats; ajv must know each, or it would ignore the keyword.
-const INT32 = 2 ** 31;
-const FORMATS = {
-  int32: { type: 'number' as const, validate: (n: number) => Number.isInteger(n) && n >= -INT32 && n < INT32 },
-  int64: { type: 'number' as const, validate: (n: number) => Number.isInteger(n) },
-  double: { type: 'number' as const, validate: (n: number) => Number.isFinite(n) },
-  snowflake: { type: 'string' as const, validate: (s: string) => /^(0|[1-9][0-9]*)$/.test(s) && BigInt(s) < 2n ** 64n },
-  nonce: true as const,
-  uri: { type: 'string' as const, validate: (s: string) => URL.canParse(s) },
-  'date-time': { type: 'string' as const, validate: (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(s) && !Number.isNaN(Date.parse(s)) },
+// The description's formats. Standalone code cannot carry format functions, so the checks they
+// stand for are added to the schemas as plain keywords (see checkFormats); ajv knows the names.
+const FORMATS = { int32: true, int64: true, double: true, snowflake: true, nonce: true, uri: true, 'date-time': true } as const;
+const INT32 = { minimum: -(2 ** 31), maximum: 2 ** 31 - 1 };
+const FORMAT_PATTERNS: Record<string, string> = {
+  'date-time': '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?([Zz]|[+-]\\d\\d:\\d\\d)$',
+  uri: '^[A-Za-z][A-Za-z0-9+.-]*:\\S*$',
 };
 
 const SPEC_ID = 'discord-openapi';
@@ -111,12 +118,17 @@ export class DiscordOpenApi {
 
   private specCache: Spec | undefined;
   private ajvCache: Ajv2020 | undefined;
+  private cacheDirCache: string | null | undefined;
   private templatesBySize: Map<number, Template[]> | undefined;
   private readonly validators = new Map<string, ValidateFunction>();
-  /** Time spent compiling and validating, for the suite's budget. */
-  readonly stats = { compiles: 0, compileMs: 0, checks: 0, checkMs: 0 };
+  /** Time spent compiling, loading compiled validators, and checking (which includes both), for the suite's budget. */
+  readonly stats = { compiles: 0, compileMs: 0, loads: 0, loadMs: 0, checks: 0, checkMs: 0 };
 
-  constructor(private readonly file: string) {}
+  /** `cacheRoot`: where compiled validators are kept between processes; null keeps them in memory only. */
+  constructor(
+    private readonly file: string,
+    private readonly cacheRoot: string | null = CACHE_ROOT,
+  ) {}
 
   private get spec(): Spec {
     this.specCache ??= JSON.parse(readFileSync(this.file, 'utf8')) as Spec;
@@ -126,10 +138,12 @@ export class DiscordOpenApi {
   private get ajv(): Ajv2020 {
     if (!this.ajvCache) {
       // strict: false because the description carries its own annotations (x-discord-union);
-      // inlineRefs: false compiles each component once and shares it between operations.
-      const ajv = new Ajv2020({ strict: false, allErrors: false, inlineRefs: false, validateSchema: false, formats: FORMATS });
-      // The whole document under one id, so `#/components/schemas/…` refs resolve inside it.
+      // inlineRefs: false compiles each component once and shares it between operations;
+      // code.source keeps the code, for the cache.
+      const ajv = new Ajv2020({ strict: false, allErrors: false, inlineRefs: false, validateSchema: false, formats: FORMATS, code: { source: true } });
       discriminateUnions(this.spec, (ref) => this.resolve(ref));
+      checkFormats(this.spec);
+      // The whole document under one id, so `#/components/schemas/…` refs resolve inside it.
       ajv.addSchema(this.spec as object, SPEC_ID);
       this.ajvCache = ajv;
     }
@@ -293,14 +307,38 @@ export class DiscordOpenApi {
 
   private validator(pointer: string): ValidateFunction {
     let validate = this.validators.get(pointer);
-    if (!validate) {
-      const started = performance.now();
+    if (validate) return validate;
+    const started = performance.now();
+    const cached = this.cacheDir ? join(this.cacheDir, `${sha1(pointer)}.cjs`) : undefined;
+    validate = cached && existsSync(cached) ? loadCompiled(cached) : undefined;
+    if (validate) {
+      this.stats.loads += 1;
+      this.stats.loadMs += performance.now() - started;
+    } else {
       validate = this.ajv.compile({ $ref: `${SPEC_ID}#${pointer.split('/').map(encodeURIComponent).join('/')}` });
+      if (cached) writeAtomically(cached, standaloneCode(this.ajv, validate));
       this.stats.compiles += 1;
       this.stats.compileMs += performance.now() - started;
-      this.validators.set(pointer, validate);
     }
+    this.validators.set(pointer, validate);
     return validate;
+  }
+
+  /** node_modules/.cache/discord-openapi/<hash of the description, this file and ajv's version>. */
+  private get cacheDir(): string | null {
+    if (this.cacheDirCache === undefined) {
+      if (this.cacheRoot === null) this.cacheDirCache = null;
+      else {
+        const hash = createHash('sha1')
+          .update(readFileSync(this.file))
+          .update(readFileSync(fileURLToPath(import.meta.url)))
+          .update((require('ajv/package.json') as { version: string }).version)
+          .digest('hex')
+          .slice(0, 16);
+        this.cacheDirCache = join(this.cacheRoot, hash);
+      }
+    }
+    return this.cacheDirCache;
   }
 
   private resolve(ref: string): unknown {
@@ -347,6 +385,26 @@ function discriminateUnions(root: unknown, resolve: (ref: string) => unknown): v
         { required: ['type'], properties: { type: { enum: all } } },
         ...branches.map((branch, i) => ({ if: { properties: { type: { enum: tags[i] } } }, then: branch })),
       ];
+    }
+  };
+  visit(root);
+}
+
+/** What the description's formats mean, as keywords: int32 ranges, date-time and uri shapes. */
+function checkFormats(root: unknown): void {
+  const seen = new Set<object>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return;
+    seen.add(node);
+    for (const value of Object.values(node)) visit(value);
+    if (Array.isArray(node)) return;
+    const schema = node as Record<string, unknown>;
+    const format = schema['format'];
+    if (format === 'int32') {
+      schema['minimum'] = Math.max(INT32.minimum, (schema['minimum'] as number | undefined) ?? -Infinity);
+      schema['maximum'] = Math.min(INT32.maximum, (schema['maximum'] as number | undefined) ?? Infinity);
+    } else if (typeof format === 'string' && FORMAT_PATTERNS[format] && schema['pattern'] === undefined) {
+      schema['pattern'] = FORMAT_PATTERNS[format];
     }
   };
   visit(root);
@@ -483,6 +541,31 @@ function summarise(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return `an object with ${Object.keys(value).join(', ') || 'no fields'}`;
   return `${typeof value} ${String(value)}`;
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function loadCompiled(file: string): ValidateFunction | undefined {
+  try {
+    return require(file) as ValidateFunction;
+  } catch {
+    return undefined; // half-written by a process that died, or from another ajv: compiled again
+  }
+}
+
+// Test files run in parallel processes: each writes its own temporary file and renames it into
+// place, so a reader never sees half a file and the last writer wins with identical code.
+function writeAtomically(file: string, code: string): void {
+  try {
+    mkdirSync(resolve(file, '..'), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, code);
+    renameSync(temporary, file);
+  } catch {
+    // A read-only checkout: the validator still works, it is just not kept.
+  }
 }
 
 function escapePointer(segment: string): string {
