@@ -45,7 +45,9 @@ export const command: Command = {
     }
     const job = requested ? ctx.service.ledger.get(requested) : ctx.service.ledger.activeForUser(interaction.user.id).at(-1);
     if (!job) {
-      await interaction.editReply(requested ? `⚠️ There is no job \`${requested}\`. Pick one from the list the option suggests.` : 'You have no job running or waiting.');
+      await interaction.editReply(
+        requested ? `⚠️ There is no job \`${truncate(requested, 100)}\`. Pick one from the list the option suggests.` : 'You have no job running or waiting.',
+      );
       return;
     }
     if (!canCancel(job.userId, interaction.user.id, interaction.memberPermissions)) {

@@ -1,5 +1,6 @@
 import { SlashCommandBuilder, type APIEmbed } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
+import { truncate } from '../src/text/format.ts';
 import { filterChoices } from '../src/workflows/choices.ts';
 
 /** Embed descriptions hold 4096 characters; stay well below so a page reads easily. */
@@ -51,7 +52,8 @@ export const command: Command = {
       throw err;
     });
     if (!models) {
-      await interaction.editReply(`⚠️ There is no model folder "${folder}". Pick one from the list the option suggests.`);
+      // The folder is echoed shortened: a long typed value must not push the reply over Discord's 2,000 characters.
+      await interaction.editReply(`⚠️ There is no model folder "${truncate(folder, 100)}". Pick one from the list the option suggests.`);
       return;
     }
     const pages = paginate(models);

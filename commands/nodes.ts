@@ -24,7 +24,7 @@ export const command: Command = {
     if (cls) {
       const info = await backend.client.http.nodeInfo(cls);
       if (!info) {
-        await interaction.editReply(`⚠️ ComfyUI has no node class "${cls}". Pick one from the list the option suggests.`);
+        await interaction.editReply(`⚠️ ComfyUI has no node class "${truncate(cls, 100)}". Pick one from the list the option suggests.`);
         return;
       }
       const fields = (['required', 'optional'] as const).flatMap((section) =>

@@ -48,7 +48,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const log = options.log ?? createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
   const dataDir = resolve(config.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  const client = createDiscordClient({ apiUrl: config.DISCORD_API_URL, extra: options.discord });
+  const client = createDiscordClient({
+    apiUrl: config.DISCORD_API_URL,
+    extra: options.discord,
+    onShortened: (fields, method) => log.warn('cut texts over Discord’s limits from a request', { method, fields }),
+  });
   const shard = client.shard?.ids[0] ?? 0;
 
   const workflows = await loadWorkflowsLogged(config.WORKFLOWS_DIR, log);

@@ -11,6 +11,7 @@ import {
 } from 'discord.js';
 import type { BotContext } from './context.ts';
 import { parseCustomId } from './job-view.ts';
+import { DISCORD_LIMITS, clip } from './limits.ts';
 import { canCancel } from './permissions.ts';
 import { startJob } from './start-job.ts';
 import { UserError } from '../jobs/user-error.ts';
@@ -51,7 +52,7 @@ export async function handleButton(interaction: ButtonInteraction, ctx: BotConte
       const prompt = typeof job.params['prompt'] === 'string' ? job.params['prompt'] : '';
       const modal = new ModalBuilder()
         .setCustomId(`usemodal:${job.id}:${parsed.extra ?? '0'}`)
-        .setTitle(`${target.name} from this image`)
+        .setTitle(modalTitle(target.name, ' from this image'))
         .addComponents(
           new ActionRowBuilder<TextInputBuilder>().addComponents(
             new TextInputBuilder().setCustomId('prompt').setLabel('Prompt').setStyle(TextInputStyle.Paragraph).setValue(prompt.slice(0, 4000)).setRequired(true),
@@ -89,6 +90,11 @@ export async function handleUseModal(interaction: ModalSubmitInteraction, ctx: B
       shard: ctx.shard,
     });
   });
+}
+
+/** A modal title holds 45 characters; a long workflow name is shortened, the rest kept. */
+function modalTitle(name: string, rest: string): string {
+  return `${clip(name, DISCORD_LIMITS.modalTitle - rest.length)}${rest}`;
 }
 
 function imageWorkflow(ctx: BotContext) {

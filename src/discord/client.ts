@@ -1,7 +1,16 @@
 // The discord.js client with exactly the intents and partials the bot needs.
-import { Client, GatewayIntentBits, Partials, REST, type ClientOptions } from 'discord.js';
+import { Client, DefaultRestOptions, GatewayIntentBits, Partials, REST, type ClientOptions } from 'discord.js';
+import { fitRequest } from './limits.ts';
 
-export function createDiscordClient(options: { apiUrl?: string; extra?: Partial<ClientOptions> } = {}): Client {
+export interface DiscordClientOptions {
+  apiUrl?: string;
+  extra?: Partial<ClientOptions>;
+  /** Told when a request had texts over Discord's limits and was cut to fit (their JSON paths). */
+  onShortened?: (fields: string[], method: string) => void;
+}
+
+export function createDiscordClient(options: DiscordClientOptions = {}): Client {
+  const send = options.extra?.rest?.makeRequest ?? DefaultRestOptions.makeRequest;
   return new Client({
     // Guilds fills the channel cache (reactions need it); GuildMessageReactions delivers ❌.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions],
@@ -10,7 +19,17 @@ export function createDiscordClient(options: { apiUrl?: string; extra?: Partial<
     ...options.extra,
     // Every interaction token gets its own rate-limit handler; sweep them every minute
     // instead of every hour, or thousands of finished jobs' handlers stay in memory.
-    rest: { handlerSweepInterval: 60_000, ...(options.apiUrl ? { api: options.apiUrl } : {}), ...options.extra?.rest },
+    rest: {
+      handlerSweepInterval: 60_000,
+      ...(options.apiUrl ? { api: options.apiUrl } : {}),
+      ...options.extra?.rest,
+      // Every request, the interaction REST's too (it copies these options), fits Discord's limits.
+      makeRequest: (url, init) => {
+        const cut = fitRequest(init);
+        if (cut.length > 0) options.onShortened?.(cut, init.method ?? 'GET');
+        return send(url, init);
+      },
+    },
   });
 }
 

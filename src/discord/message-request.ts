@@ -11,7 +11,8 @@ export async function messageRequest(payload: MessagePayload, mention?: string):
     content: payload.content,
     embeds: payload.embeds,
     components: payload.components,
-    attachments: payload.files.map((f, i) => ({ id: i, filename: f.name })),
+    // Snowflake-typed in Discord's API: the index of the `files[n]` part, as a string.
+    attachments: payload.files.map((f, i) => ({ id: String(i), filename: f.name })),
     allowed_mentions: { parse: [], users: mention ? [mention] : [] },
   };
   if (payload.files.length === 0) return { body: json };

@@ -72,6 +72,9 @@ export function makeUser(name: string, options: { bot?: boolean; id?: string } =
     banner: null,
     accent_color: null,
     avatar_decoration_data: null,
+    // Discord's user objects always carry these two (null when unset).
+    collectibles: null,
+    primary_guild: null,
   };
 }
 

@@ -13,6 +13,8 @@ export interface ParsedBody {
   json?: unknown;
   /** The parsed `payload_json` part of a multipart request. */
   payload?: unknown;
+  /** Multipart text parts other than `payload_json`. */
+  fields?: Record<string, string>;
   files?: UploadedFile[];
   /** Set when the body could not be parsed; the router answers 400 with it. */
   error?: string;
@@ -37,6 +39,7 @@ export async function parseBody(raw: Buffer, contentType: string | undefined): P
       for (const [field, value] of form.entries()) {
         if (typeof value === 'string') {
           if (field === 'payload_json') parsed.payload = JSON.parse(value);
+          else (parsed.fields ??= {})[field] = value;
           continue;
         }
         parsed.files!.push({

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cdn } from './cdn.ts';
+import type { Conformance } from './conformance.ts';
 import { parseBody, readBody, type ParsedBody } from './http-body.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { toLoggedFiles, type LoggedRequest, type RequestLog } from './request-log.ts';
@@ -15,6 +16,8 @@ export interface HttpPipeline {
   cdn: Cdn;
   /** When set, only `Bot <token>` is accepted on authenticated routes. */
   token: string | undefined;
+  /** When set, every API request and the answer to it are checked against Discord's OpenAPI description. */
+  conformance: Conformance | undefined;
 }
 
 interface Answer {
@@ -64,7 +67,7 @@ async function handle(pipeline: HttpPipeline, req: IncomingMessage, res: ServerR
   } else if (!isApi) {
     answer = toAnswer(errors.notFound(segments[0] === 'api' ? 'only API v10 is served' : 'not an API path'));
   } else {
-    answer = toAnswer(await routeApi(pipeline, { method, path, route, query, auth, body, segments: segments.slice(2) }));
+    answer = toAnswer(await routeApi(pipeline, { method, path, route, query, auth, contentType, body, segments: segments.slice(2) }));
   }
 
   entry.status = answer.status;
@@ -82,13 +85,28 @@ async function routeApi(
     route: string;
     query: Record<string, string>;
     auth: string | undefined;
+    contentType: string | undefined;
     body: ParsedBody;
     segments: string[];
   },
 ): Promise<RestResponse> {
+  // Checked before anything else so that every request is, whatever it is answered.
+  const arrival = pipeline.conformance?.checkRequest(request);
   const forced = pipeline.overrides.take(request.method, request.path, request.route);
   if (forced) return { ...forced, note: 'respondNext' };
 
+  const response = await answerApi(pipeline, request, arrival?.answer);
+  // The fake's own answers must be Discord's too; 5xx are not described, and the answer to a
+  // non-conforming request follows Discord where the description differs (see conformance.ts).
+  if (arrival?.operation && !arrival.answer && response.status < 500) pipeline.conformance?.checkResponse(arrival.operation, response);
+  return response;
+}
+
+async function answerApi(
+  pipeline: HttpPipeline,
+  request: { method: string; route: string; query: Record<string, string>; auth: string | undefined; body: ParsedBody; segments: string[] },
+  nonConforming: RestResponse | undefined,
+): Promise<RestResponse> {
   if (!RATE_LIMIT_EXEMPT.test(request.route)) {
     const verdict = pipeline.limiter.check();
     if (verdict.limited) return { status: 429, ...pipeline.limiter.response(verdict), note: 'rate limited' };
@@ -96,6 +114,7 @@ async function routeApi(
 
   if (!TOKEN_AUTHORISED.test(request.route) && !authorised(request.auth, pipeline.token)) return errors.unauthorized();
   if (request.body.error) return errors.invalidFormBody(request.body.error);
+  if (nonConforming) return nonConforming;
 
   try {
     return await pipeline.router.handle(

@@ -18,6 +18,7 @@ import type {
   InteractionType,
 } from 'discord-api-types/v10';
 import { toAPIAttachment, type CdnDownload } from './cdn.ts';
+import { Conformance, ConformanceError } from './conformance.ts';
 import {
   DEFAULT_BOT_PERMISSIONS,
   guildCreatePayload,
@@ -38,6 +39,7 @@ import {
   type InvocationContext,
 } from './interaction-payloads.ts';
 import { newInteractionToken, type AutocompleteChoices, type InteractionRecord } from './interactions.ts';
+import { DiscordOpenApi, describeViolation, type Violation } from './openapi.ts';
 import { toAPIMessage, type StoredMessage } from './message-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { addReaction, parseEmoji, removeReaction } from './reactions.ts';
@@ -60,6 +62,8 @@ export type { FakeGuild, FakeTextChannel, PermissionsInput, PremiumTier } from '
 export type { LoggedFile, LoggedRequest } from './request-log.ts';
 export type { MessageVersion, StoredMessage, StoredReaction } from './message-store.ts';
 export type { ForcedResponse, RequestMatcher } from './response-overrides.ts';
+export type { Violation } from './openapi.ts';
+export { ConformanceError } from './conformance.ts';
 export { guildIdOnShard, shardOf, stableSnowflake } from './snowflakes.ts';
 export { uploadLimitBytes, DEFAULT_BOT_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS } from './fixtures.ts';
 
@@ -79,6 +83,12 @@ export interface FakeDiscordOptions {
   guild?: AddGuildOptions;
   /** Default time limit of the wait helpers, in ms. Default 5000. */
   waitTimeoutMs?: number;
+  /**
+   * Check every API request, and the fake's answer, against Discord's OpenAPI description.
+   * Default true: a request that does not conform gets Discord's 400 (naming the field), every
+   * pending and later wait rejects with a ConformanceError, and so does `stop()`.
+   */
+  checkConformance?: boolean;
 }
 
 /** Who acts in an interaction, and where. Defaults: user "tester" in the default guild's channel. */
@@ -154,6 +164,9 @@ export class FakeDiscord {
   private gateway!: Gateway;
   private port = 0;
   private readonly waitTimeoutMs: number;
+  private readonly conformance: Conformance | undefined;
+  /** Rejects at the next violation; every wait helper races it. */
+  private conformanceFailure!: { promise: Promise<never>; reject: (error: ConformanceError) => void };
   /** The default guild and its first text channel. */
   readonly guild: FakeGuild;
   readonly channel: FakeTextChannel;
@@ -164,6 +177,14 @@ export class FakeDiscord {
     this.channel = this.guild.channel;
     this.limiter = new RateLimiter(options.rateLimitPerSecond ?? 50);
     this.waitTimeoutMs = options.waitTimeoutMs ?? 5000;
+    this.armConformanceFailure();
+    this.conformance =
+      options.checkConformance === false
+        ? undefined
+        : new Conformance((violation) => {
+            console.error(`[fake-discord] ${describeViolation(violation)}`);
+            this.conformanceFailure.reject(new ConformanceError([violation]));
+          });
 
     const router = new RestRouter();
     registerBasicRoutes(router, this.world, { shards: options.shards ?? 1, gatewayUrl: () => this.gatewayUrl });
@@ -180,6 +201,7 @@ export class FakeDiscord {
         router,
         cdn: this.world.cdn,
         token: options.token,
+        conformance: this.conformance,
       }),
     );
   }
@@ -328,7 +350,7 @@ export class FakeDiscord {
     });
     try {
       await this.deliver(ctx, record, options.shard);
-      return await answered;
+      return await this.unlessNonConforming(answered);
     } finally {
       clearTimeout(timer);
       // Nobody listens any more: stop() must not reject it into an unhandled rejection.
@@ -407,7 +429,7 @@ export class FakeDiscord {
   }
 
   waitForRequest(predicate: (request: LoggedRequest) => boolean, timeoutMs = this.waitTimeoutMs): Promise<LoggedRequest> {
-    return this.log.waitFor(predicate, timeoutMs);
+    return this.unlessNonConforming(this.log.waitFor(predicate, timeoutMs));
   }
 
   get messages(): ReadonlyMap<string, StoredMessage> {
@@ -425,7 +447,19 @@ export class FakeDiscord {
 
   /** Resolves with the first stored message (as created, after an edit or a reaction change) that satisfies `predicate`. */
   waitForMessage(predicate: (message: StoredMessage) => boolean, timeoutMs = this.waitTimeoutMs): Promise<StoredMessage> {
-    return this.world.messages.waitFor(predicate, timeoutMs);
+    return this.unlessNonConforming(this.world.messages.waitFor(predicate, timeoutMs));
+  }
+
+  /** Every departure from Discord's OpenAPI description seen so far (requests and the fake's answers). */
+  get violations(): readonly Violation[] {
+    return this.conformance?.violations ?? [];
+  }
+
+  /** Removes and returns the violations, for a test that sends a non-conforming request on purpose. */
+  takeViolations(): Violation[] {
+    const taken = this.conformance?.take() ?? [];
+    this.armConformanceFailure();
+    return taken;
   }
 
   /** The next `times` matching API requests get this answer instead of being routed. */
@@ -466,9 +500,32 @@ export class FakeDiscord {
     // undici keeps sockets alive; without this close() waits for them to time out.
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (process.env['DISCORD_OPENAPI_STATS']) console.log(`[fake-discord] OpenAPI check so far in this process: ${JSON.stringify(DiscordOpenApi.shared().stats)}`);
+    const nonConforming = this.conformance?.error;
+    if (nonConforming) throw nonConforming;
   }
 
   // ---- internals ----
+
+  /** A wait fails at once, naming the request, when a request did not conform (past or while waiting). */
+  private unlessNonConforming<T>(wait: Promise<T>): Promise<T> {
+    const error = this.conformance?.error;
+    if (error) {
+      wait.catch(() => {});
+      return Promise.reject(error);
+    }
+    return this.conformance ? Promise.race([wait, this.conformanceFailure.promise]) : wait;
+  }
+
+  private armConformanceFailure(): void {
+    let reject: (error: ConformanceError) => void = () => {};
+    const promise = new Promise<never>((_resolve, fail) => {
+      reject = fail;
+    });
+    // Nobody may be waiting when it happens; stop() reports it then.
+    promise.catch(() => {});
+    this.conformanceFailure = { promise, reject };
+  }
 
   private guildsOnShard([shardId, shardCount]: [number, number]): FakeGuild[] {
     return [...this.world.guilds.values()].filter((g) => shardOf(g.id, shardCount) === shardId);

@@ -10,6 +10,7 @@ import type {
   MessageType,
 } from 'discord-api-types/v10';
 import { toAPIAttachment, type StoredAttachment } from './cdn.ts';
+import { componentsResponse, embedsResponse } from './component-response.ts';
 import { Waiters } from './waiters.ts';
 
 /** The parts of a message that an edit can change; every version is kept. */
@@ -137,8 +138,8 @@ export function toAPIMessage(message: StoredMessage, viewerId: string): APIMessa
     content: message.content,
     author: message.author,
     attachments: message.attachments.map(toAPIAttachment),
-    embeds: message.embeds,
-    components: message.components,
+    embeds: embedsResponse(message.embeds),
+    components: componentsResponse(message.components, message.attachments),
     mentions: [],
     mention_roles: [],
     mention_everyone: false,

@@ -44,7 +44,7 @@ export class RateLimiter {
         'x-ratelimit-global': 'true',
         'x-ratelimit-scope': 'global',
       },
-      json: { message: 'You are being rate limited.', retry_after: verdict.retryAfter, global: true },
+      json: { message: 'You are being rate limited.', retry_after: verdict.retryAfter, global: true, code: 0 },
     };
   }
 }

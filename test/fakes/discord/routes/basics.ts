@@ -22,7 +22,8 @@ export function registerBasicRoutes(router: RestRouter, world: DiscordWorld, con
   router.on('GET', '/gateway/bot', gatewayBot);
   router.on('GET', '/gateway', () => ok({ url: config.gatewayUrl() }));
 
-  router.on('GET', '/users/@me', () => ok(world.botUser));
+  // The current user comes with the fields only its owner sees.
+  router.on('GET', '/users/@me', () => ok({ ...world.botUser, mfa_enabled: false, locale: 'en-US', verified: true }));
   router.on('GET', '/users/:user', (_req, { user }) => {
     const found = world.users.get(user!);
     return found ? ok(found) : errors.unknownUser();
@@ -33,7 +34,7 @@ export function registerBasicRoutes(router: RestRouter, world: DiscordWorld, con
     const found = world.guilds.get(guild!);
     if (!found) return errors.unknownGuild();
     const counts = req.query['with_counts'] === 'true' ? { approximate_member_count: found.members.size, approximate_presence_count: 0 } : {};
-    return ok({ ...toAPIGuild(found), ...counts });
+    return ok({ ...toAPIGuild(found), ...REST_GUILD_FIELDS, ...counts });
   });
   router.on('GET', '/guilds/:guild/channels', (_req, { guild }) => {
     const found = world.guilds.get(guild!);
@@ -55,6 +56,17 @@ export function registerBasicRoutes(router: RestRouter, world: DiscordWorld, con
     return found ? ok(found.channel) : errors.unknownChannel();
   });
 }
+
+// Fields GET /guilds/{id} always has (Discord's GuildResponse) that the gateway's guild lacks.
+const REST_GUILD_FIELDS = {
+  home_header: null,
+  region: 'deprecated',
+  widget_enabled: false,
+  widget_channel_id: null,
+  max_stage_video_channel_users: 50,
+  max_video_channel_users: 25,
+  nsfw: false,
+};
 
 function application(world: DiscordWorld): Partial<APIApplication> {
   return {

@@ -62,9 +62,17 @@ export function registerInteractionCallbackRoute(router: RestRouter, world: Disc
             }
           : {}),
       },
-      resource: { type: body.type, ...(message ? { message: toAPIMessage(message, world.botUser.id) } : {}) },
+      // The resource says what happened to a message: created (4, also for a deferred reply) or
+      // updated (7, also for a deferred update); a modal or autocomplete answer has none.
+      ...(message ? { resource: { type: resourceType(body.type), message: toAPIMessage(message, world.botUser.id) } } : {}),
     });
   });
+}
+
+function resourceType(callbackType: number): InteractionResponseType {
+  return callbackType === InteractionResponseType.DeferredMessageUpdate || callbackType === InteractionResponseType.UpdateMessage
+    ? InteractionResponseType.UpdateMessage
+    : InteractionResponseType.ChannelMessageWithSource;
 }
 
 function callbackBody(body: ParsedBody): CallbackBody {
