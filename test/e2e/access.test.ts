@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags, type APIAttachment } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType, InteractionResponseType, Locale, MessageFlags, type APIAttachment } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeComfy, makePng } from '../fakes/comfy/index.ts';
 import { FakeDiscord, type InvokerOptions, type SentInteraction, type StoredMessage } from '../fakes/discord/index.ts';
@@ -98,6 +98,8 @@ interface Config {
   jobs: Place;
   allowedAt: Place;
   refusal: string;
+  /** The same in Chinese, for a user whose Discord speaks it. */
+  refusalZh: string;
 }
 
 const configs: Config[] = [
@@ -108,6 +110,7 @@ const configs: Config[] = [
     jobs: elsewhere,
     allowedAt: general,
     refusal: `This bot only works in <#${GENERAL}>.`,
+    refusalZh: `本机器人只能在 <#${GENERAL}> 中使用。`,
   },
   {
     name: 'ALLOWED_GUILDS',
@@ -116,6 +119,7 @@ const configs: Config[] = [
     jobs: otherGuild,
     allowedAt: elsewhere,
     refusal: 'This bot is not enabled in this server.',
+    refusalZh: '此服务器未启用本机器人。',
   },
   {
     name: 'ALLOWED_ROLES',
@@ -124,6 +128,7 @@ const configs: Config[] = [
     jobs: elsewhere,
     allowedAt: { ...general, roles: [ROLE] },
     refusal: 'You need one of the roles this bot is limited to. Ask a moderator.',
+    refusalZh: '你需要拥有本机器人限定的身份组之一。请询问管理员。',
   },
 ];
 
@@ -250,6 +255,13 @@ describe.each(configs)('with $name set', (config) => {
     }
   });
 
+  it('says the refusal in the user’s language', async () => {
+    const sent = await discord.sendSlashCommand({ name: 'queue', user: 'ana', locale: Locale.ChineseCN, ...config.refusedAt });
+    tokens.push(sent.token);
+    const answer = await discord.waitForMessage((m) => m.interactionToken === sent.token);
+    expect(answer.content).toBe(`⚠️ ${config.refusalZh}`);
+  });
+
   it('nothing refused reached ComfyUI, the CDN or the ledger, and nothing more was said', () => {
     expect(comfyWork(before.comfy).map((r) => `${r.method} ${r.path}`)).toEqual([]);
     expect(discord.downloads.length).toBe(before.downloads);
@@ -264,17 +276,16 @@ describe.each(configs)('with $name set', (config) => {
     const choices = await discord.sendAutocomplete({ name: 'generate', focused: 'checkpoint', options: checkpointTyped, user: 'ana', ...at });
     expect(choices.map((c) => c.value)).toEqual(['random-sd15.safetensors']);
     comfy.hold();
+    let queued: Awaited<ReturnType<typeof jobMessage>>;
     try {
-      const queued = await jobMessage(h, await generate(h, 'img2img', at, { prompt: 'allowed' }, image), isQueued);
+      queued = await jobMessage(h, await generate(h, 'img2img', at, { prompt: 'allowed' }, image), isQueued);
       expect(discord.downloads.length).toBe(before.downloads + 1);
       await discord.reactionAdd({ message: queued.message, user: 'ana', emoji: '❌' });
       await h.reply(queued.message.interactionToken!, (m) => m.content?.includes('Cancelled by') ?? false);
     } finally {
       comfy.release();
     }
-    const last = h.bot.ledger.recentForUser(discord.user('ana').id, 1)[0]!;
-    const message = discord.messages.get(last.delivery.messageId)!;
-    const sent = await discord.sendButton({ customId: `reroll:${last.id}`, message, user: 'ana', roles: at.roles ?? [] });
+    const sent = await discord.sendButton({ customId: `reroll:${queued.id}`, message: queued.message, user: 'ana', roles: at.roles ?? [] });
     await h.reply(sent.token, isFinal);
   });
 });
