@@ -53,16 +53,10 @@ export const command: Command = {
   },
   async execute(interaction, ctx) {
     // Defer first: downloads and uploads may take longer than Discord's 3 seconds.
+    // A refusal or failure from here on is shown in this reply by the dispatcher.
     const reply = await deferJobReply(interaction);
-    let w: LoadedWorkflow;
-    let attachments: Record<string, Attachment>;
-    try {
-      w = workflowOf(interaction, ctx);
-      attachments = await readAttachments(interaction, w, ctx);
-    } catch (err) {
-      await startJob(interaction, ctx, { workflow: '', values: {}, reply }, () => Promise.reject(err));
-      return;
-    }
+    const w = workflowOf(interaction, ctx);
+    const attachments = await readAttachments(interaction, w, ctx);
     await startJob(interaction, ctx, { workflow: w.name, values: readValues(interaction, w), attachments, reply });
   },
 };

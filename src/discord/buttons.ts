@@ -10,20 +10,17 @@ import {
   type ModalSubmitInteraction,
 } from 'discord.js';
 import type { BotContext } from './context.ts';
-import { parseCustomId } from './job-view.ts';
+import { encodeCustomId, type CustomId } from './custom-ids.ts';
 import { DISCORD_LIMITS, clip } from './limits.ts';
 import { canCancel } from './permissions.ts';
 import { startJob } from './start-job.ts';
 import { UserError } from '../jobs/user-error.ts';
 
-export async function handleButton(interaction: ButtonInteraction, ctx: BotContext): Promise<void> {
-  const parsed = parseCustomId(interaction.customId);
-  const job = parsed && ctx.service.ledger.get(parsed.jobId);
-  if (!parsed || !job) {
-    await interaction.reply({ content: '⚠️ This job is no longer known to the bot.', flags: MessageFlags.Ephemeral });
-    return;
-  }
-  switch (parsed.action) {
+/** A button on a job's message; `id` is its decoded custom id (undefined: not one the bot wrote). */
+export async function handleButton(interaction: ButtonInteraction, id: CustomId | undefined, ctx: BotContext): Promise<void> {
+  const job = id && ctx.service.ledger.get(id.job);
+  if (!id || !job) return unknownJob(interaction);
+  switch (id.action) {
     case 'cancel': {
       if (!canCancel(job.userId, interaction.user.id, interaction.memberPermissions)) {
         await interaction.reply({ content: '⚠️ Only the person who started this job, or a moderator, can cancel it.', flags: MessageFlags.Ephemeral });
@@ -40,7 +37,7 @@ export async function handleButton(interaction: ButtonInteraction, ctx: BotConte
     case 'reroll':
     case 'retry':
       await startJob(interaction, ctx, { workflow: job.workflow, values: {} }, (delivery) =>
-        ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, parsed.action === 'reroll'),
+        ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, id.action === 'reroll'),
       );
       return;
     case 'use': {
@@ -51,7 +48,7 @@ export async function handleButton(interaction: ButtonInteraction, ctx: BotConte
       }
       const prompt = typeof job.params['prompt'] === 'string' ? job.params['prompt'] : '';
       const modal = new ModalBuilder()
-        .setCustomId(`usemodal:${job.id}:${parsed.extra ?? '0'}`)
+        .setCustomId(encodeCustomId({ action: 'usemodal', job: job.id, image: id.image }))
         .setTitle(modalTitle(target.name, ' from this image'))
         .addComponents(
           new ActionRowBuilder<TextInputBuilder>().addComponents(
@@ -61,19 +58,40 @@ export async function handleButton(interaction: ButtonInteraction, ctx: BotConte
       await interaction.showModal(modal);
       return;
     }
+    case 'usemodal':
+      // A modal's id, never a button's.
+      return unknownJob(interaction);
     default:
-      await interaction.reply({ content: '⚠️ Unknown button.', flags: MessageFlags.Ephemeral });
+      return unhandled(id);
   }
 }
 
+/** A modal's submit; `id` is its decoded custom id. */
+export async function handleModal(interaction: ModalSubmitInteraction, id: CustomId | undefined, ctx: BotContext): Promise<void> {
+  switch (id?.action) {
+    case 'usemodal':
+      return handleUseModal(interaction, id, ctx);
+    default:
+      return unknownJob(interaction);
+  }
+}
+
+async function unknownJob(interaction: ButtonInteraction | ModalSubmitInteraction): Promise<void> {
+  await interaction.reply({ content: '⚠️ This job is no longer known to the bot.', flags: MessageFlags.Ephemeral });
+}
+
+/** Every action has a case above: adding one to custom-ids.ts without handling it does not compile. */
+function unhandled(id: never): never {
+  throw new Error(`no handler for the custom id ${JSON.stringify(id)}`);
+}
+
 /** "Use as input": the chosen output image becomes the image of an image workflow (img2img by default). */
-export async function handleUseModal(interaction: ModalSubmitInteraction, ctx: BotContext): Promise<void> {
-  const [, jobId, index] = interaction.customId.split(':');
-  const job = jobId ? ctx.service.ledger.get(jobId) : undefined;
+async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<CustomId, { action: 'usemodal' }>, ctx: BotContext): Promise<void> {
+  const job = ctx.service.ledger.get(id.job);
   const target = imageWorkflow(ctx);
   await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {} }, async (delivery) => {
     const result = job?.result as { kind?: string; images?: Array<{ filename: string; subfolder: string; type: 'output' | 'input' | 'temp' }>; server?: string } | null;
-    const image = result?.kind === 'success' ? result.images?.[Number(index ?? 0)] : undefined;
+    const image = result?.kind === 'success' ? result.images?.[id.image] : undefined;
     const backend = result?.server ? ctx.pool.byUrl(result.server) : undefined;
     if (!job || !target || !image || !backend) throw new UserError('job.image_gone');
     const file = await backend.client.http.view(image);

@@ -3,6 +3,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import type { FinalResult } from '../jobs/service.ts';
 import type { JobRow } from '../jobs/ledger.ts';
 import { formatDuration, progressBar, truncate } from '../text/format.ts';
+import { encodeCustomId } from './custom-ids.ts';
 
 export interface LiveState {
   phase: 'queued' | 'running';
@@ -40,15 +41,6 @@ export interface MessagePayload {
 }
 
 const COLOR = { running: 0x5865f2, success: 0x57f287, error: 0xed4245, cancelled: 0x99aab5 } as const;
-
-export function customId(action: 'cancel' | 'reroll' | 'retry' | 'use', jobId: string, extra?: string): string {
-  return extra === undefined ? `${action}:${jobId}` : `${action}:${jobId}:${extra}`;
-}
-
-export function parseCustomId(id: string): { action: string; jobId: string; extra: string | undefined } | undefined {
-  const [action, jobId, extra] = id.split(':');
-  return action && jobId ? { action, jobId, extra } : undefined;
-}
 
 function button(label: string, id: string, style: ButtonStyle, emoji?: string): APIButtonComponent {
   return { type: ComponentType.Button, style, label, custom_id: id, ...(emoji ? { emoji: { name: emoji } } : {}) } as APIButtonComponent;
@@ -94,7 +86,7 @@ export function liveView(job: JobRow, state: LiveState, now = Date.now()): Messa
     content: lines.join('\n'),
     embeds,
     files,
-    components: [row(button('Cancel', customId('cancel', job.id), ButtonStyle.Danger, '✖️'))],
+    components: [row(button('Cancel', encodeCustomId({ action: 'cancel', job: job.id }), ButtonStyle.Danger, '✖️'))],
   };
 }
 
@@ -135,8 +127,8 @@ export function finalView(job: JobRow, result: FinalResult, images?: FinalImages
         files,
         components: [
           row(
-            button('Re-roll', customId('reroll', job.id), ButtonStyle.Primary, '🎲'),
-            ...(files.length > 0 ? [button('Use as input', customId('use', job.id, '0'), ButtonStyle.Secondary, '🖼️')] : []),
+            button('Re-roll', encodeCustomId({ action: 'reroll', job: job.id }), ButtonStyle.Primary, '🎲'),
+            ...(files.length > 0 ? [button('Use as input', encodeCustomId({ action: 'use', job: job.id, image: 0 }), ButtonStyle.Secondary, '🖼️')] : []),
           ),
         ],
       };
@@ -146,7 +138,7 @@ export function finalView(job: JobRow, result: FinalResult, images?: FinalImages
         content: `❌ ${mention} the job failed${result.nodeType ? ` in ${result.nodeType}${result.nodeId ? ` (#${result.nodeId})` : ''}` : ''}: ${truncate(result.message, 1500)}`,
         embeds: [],
         files: [],
-        components: [row(button('Try again', customId('retry', job.id), ButtonStyle.Secondary, '🔁'))],
+        components: [row(button('Try again', encodeCustomId({ action: 'retry', job: job.id }), ButtonStyle.Secondary, '🔁'))],
       };
     case 'cancelled':
       return {
@@ -160,7 +152,7 @@ export function finalView(job: JobRow, result: FinalResult, images?: FinalImages
         content: `⚠️ ${mention} your job was lost: ${result.reason}. Press **Retry** to run it again with the same settings.`,
         embeds: [],
         files: [],
-        components: [row(button('Retry', customId('retry', job.id), ButtonStyle.Primary, '🔁'))],
+        components: [row(button('Retry', encodeCustomId({ action: 'retry', job: job.id }), ButtonStyle.Primary, '🔁'))],
       };
   }
 }

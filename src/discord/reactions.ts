@@ -1,4 +1,5 @@
-// ❌ on a job's message cancels it — if the one reacting may.
+// ❌ on a job's message cancels it — if the one reacting may. Access rules were
+// checked before (bot.ts), which also looked up the member who reacted.
 import { PermissionFlagsBits, type GuildMember, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
 import type { BotContext } from './context.ts';
 import { canCancel } from './permissions.ts';
@@ -8,14 +9,14 @@ export const CANCEL_EMOJI = '❌';
 export async function handleReaction(
   reaction: MessageReaction | PartialMessageReaction,
   user: User | PartialUser,
+  member: GuildMember | null,
   ctx: BotContext,
 ): Promise<void> {
-  if (user.id === ctx.client.user?.id || reaction.emoji.name !== CANCEL_EMOJI) return;
+  if (reaction.emoji.name !== CANCEL_EMOJI) return;
   const job = ctx.service.ledger.byMessageId(reaction.message.id);
   if (!job) return;
   const log = ctx.log.child({ jobId: job.id, userId: user.id });
-  const guild = reaction.message.guild ?? (reaction.message.guildId ? ctx.client.guilds.cache.get(reaction.message.guildId) : null);
-  const member = guild ? await guild.members.fetch(user.id).catch(() => null) : null;
+  const guild = member?.guild ?? reaction.message.guild;
   const permissions = member ? safePermissionsIn(member, reaction.message.channelId) : null;
   if (!canCancel(job.userId, user.id, permissions)) {
     log.info('ignored a cancel reaction from someone else');

@@ -1,35 +1,17 @@
 // One path for every way a job starts from Discord (/generate, Re-roll, Retry,
 // Use as input): the reply is deferred, the job recorded and queued, and the
-// reply becomes the job's message.
-import type { ChatInputCommandInteraction, GuildMember, Message, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
-import { OptionValueError } from '../workflows/apply.ts';
+// reply becomes the job's message. Access was checked before any handler ran
+// (bot.ts); a refusal or failure is thrown to the dispatcher, which answers it.
+import type { ChatInputCommandInteraction, Message, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
 import type { BotContext } from './context.ts';
-import { accessProblem, isServerManager } from './permissions.ts';
-import { translatorFor } from './locale.ts';
-import { messageFor, replyError } from './reply.ts';
+import { isServerManager } from './permissions.ts';
 
 type StartingInteraction = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction;
 
 /** Interaction tokens are valid for 15 minutes after the interaction was created. */
 const TOKEN_LIFETIME_MS = 15 * 60_000;
-
-export function roleIdsOf(interaction: StartingInteraction): string[] {
-  const roles = (interaction.member as GuildMember | null)?.roles;
-  if (!roles) return [];
-  return Array.isArray(roles) ? roles : [...roles.cache.keys()];
-}
-
-/** Stops here with a message when the allow-lists keep this user out. */
-export function checkAccess(interaction: StartingInteraction, ctx: BotContext): void {
-  const problem = accessProblem(ctx.config, {
-    guildId: interaction.guildId,
-    channelId: interaction.channelId,
-    roleIds: roleIdsOf(interaction),
-  });
-  if (problem) throw problem;
-}
 
 /**
  * Defers the reply (Discord wants an answer within 3 s) and returns the reply
@@ -58,28 +40,17 @@ export async function startJob(
       shard: ctx.shard,
       exempt: isServerManager(interaction.memberPermissions),
     }),
-): Promise<JobRow | undefined> {
-  const log = ctx.log.child({ userId: interaction.user.id, command: job.workflow });
-  try {
-    checkAccess(interaction, ctx);
-    const reply = job.reply ?? (await deferJobReply(interaction));
-    const row = await start({
-      guildId: interaction.guildId,
-      channelId: interaction.channelId ?? reply.channelId,
-      messageId: reply.id,
-      applicationId: interaction.applicationId,
-      interactionToken: interaction.token,
-      tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
-      channelMessageId: null,
-    });
-    ctx.messenger.track(row);
-    return row;
-  } catch (err) {
-    const said = messageFor(err, translatorFor(interaction, ctx.config.DEFAULT_LOCALE));
-    const text = err instanceof OptionValueError ? err.message : said.text;
-    if (!(err instanceof OptionValueError) && !said.expected) log.error('could not start a job', { error: err });
-    else log.info('job refused', { reason: text });
-    await replyError(interaction, text).catch((e: unknown) => log.warn('could not show the error', { error: e }));
-    return undefined;
-  }
+): Promise<JobRow> {
+  const reply = job.reply ?? (await deferJobReply(interaction));
+  const row = await start({
+    guildId: interaction.guildId,
+    channelId: interaction.channelId ?? reply.channelId,
+    messageId: reply.id,
+    applicationId: interaction.applicationId,
+    interactionToken: interaction.token,
+    tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
+    channelMessageId: null,
+  });
+  ctx.messenger.track(row);
+  return row;
 }

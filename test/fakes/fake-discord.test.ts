@@ -236,6 +236,20 @@ describe('FakeDiscord with a real discord.js client', () => {
     expect(await outcome[0]).toMatchObject({ status: 413, code: 40005 });
   });
 
+  it('creates the roles a guild is given, and members who invoke with them have them', async () => {
+    const discord = await startFake({ guild: { roles: [{ id: '1100000000000000099', name: 'artists' }] } });
+    const client = newClient(discord);
+    const seen = new Promise<string[]>((resolve) => {
+      client.on(Events.InteractionCreate, (interaction) => {
+        resolve(interaction.inGuild() && interaction.inCachedGuild() ? [...interaction.member.roles.cache.keys()] : []);
+      });
+    });
+    await login(client);
+    expect(client.guilds.cache.get(discord.guild.id)?.roles.cache.get('1100000000000000099')?.name).toBe('artists');
+    await discord.sendSlashCommand({ name: 'where', user: 'ana', roles: ['1100000000000000099'] });
+    expect(await seen).toContain('1100000000000000099');
+  });
+
   it('answers autocomplete with the choices the bot sent', async () => {
     const discord = await startFake();
     const client = newClient(discord);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hostAllowed, checkAttachment } from '../../src/discord/attachments.ts';
-import { finalView, liveView, parseCustomId } from '../../src/discord/job-view.ts';
+import { finalView, liveView } from '../../src/discord/job-view.ts';
 import { editIntervalFor } from '../../src/discord/job-messages.ts';
 import { uploadLimitForTier } from '../../src/discord/results.ts';
 import { accessProblem } from '../../src/discord/permissions.ts';
@@ -60,7 +60,6 @@ describe('job messages', () => {
       'failed in LoadImage (#10): bad file',
     );
     expect(finalView(job, { kind: 'lost', reason: 'ComfyUI restarted' }).components[0]?.components[0]).toMatchObject({ custom_id: 'retry:abc123' });
-    expect(parseCustomId('use:abc123:2')).toEqual({ action: 'use', jobId: 'abc123', extra: '2' });
   });
 });
 

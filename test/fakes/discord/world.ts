@@ -34,6 +34,8 @@ export interface AddGuildOptions {
   botPermissions?: PermissionsInput;
   /** What @everyone grants. */
   everyonePermissions?: PermissionsInput;
+  /** More roles (above the bot's), as in GUILD_CREATE; members get them with `roles: [id]`. */
+  roles?: Array<{ id?: string; name: string; permissions?: PermissionsInput }>;
   preferredLocale?: Locale;
 }
 
@@ -102,6 +104,9 @@ export class DiscordWorld {
         // @everyone shares the guild's id.
         makeRole({ id, name: '@everyone', permissions: permissionsString(options.everyonePermissions, DEFAULT_MEMBER_PERMISSIONS), position: 0 }),
         makeRole({ id: botRoleId, name: this.botUser.username, permissions: botPermissions, position: 1, managed: true, botId: this.botUser.id }),
+        ...(options.roles ?? []).map((r, i) =>
+          makeRole({ id: r.id ?? this.ids.next(), name: r.name, permissions: permissionsString(r.permissions, 0n), position: i + 2 }),
+        ),
       ],
       botRoleId,
       botPermissions,
