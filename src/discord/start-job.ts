@@ -2,13 +2,16 @@
 // Use as input): the reply is deferred, the job recorded and queued, and the
 // reply becomes the job's message. Access was checked before any handler ran
 // (bot.ts); a refusal or failure is thrown to the dispatcher, which answers it.
-import type { ChatInputCommandInteraction, Message, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
+import { DiscordAPIError, type ChatInputCommandInteraction, type Message, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
 import type { BotContext } from './context.ts';
 import { isServerManager } from './permissions.ts';
 
 type StartingInteraction = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction;
+
+/** Discord's answer to a second callback for the same interaction. */
+const ALREADY_ACKNOWLEDGED = 40060;
 
 /** Interaction tokens are valid for 15 minutes after the interaction was created. */
 const TOKEN_LIFETIME_MS = 15 * 60_000;
@@ -20,8 +23,15 @@ const TOKEN_LIFETIME_MS = 15 * 60_000;
  */
 export async function deferJobReply(interaction: StartingInteraction): Promise<Message> {
   if (!interaction.deferred && !interaction.replied) {
-    const response = await interaction.deferReply({ withResponse: true });
-    if (response.resource?.message) return response.resource.message;
+    try {
+      const response = await interaction.deferReply({ withResponse: true });
+      if (response.resource?.message) return response.resource.message;
+    } catch (err) {
+      // The first try reached Discord but its answer did not reach us (a timeout), and
+      // the retry was told so: the reply exists, and the job must still get it.
+      if (!(err instanceof DiscordAPIError && err.code === ALREADY_ACKNOWLEDGED)) throw err;
+      interaction.deferred = true;
+    }
   }
   return interaction.fetchReply();
 }
