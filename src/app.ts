@@ -96,6 +96,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     tokenMarginMs: options.tokenMarginMs,
     // One folder per shard: a shard starting up empties only its own.
     spoolDir: join(dataDir, 'outgoing', `shard-${shard}`),
+    defaultLocale: config.DEFAULT_LOCALE,
   });
 
   const catalogs = new Map<string, ChoiceCatalog>();
