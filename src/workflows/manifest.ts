@@ -89,8 +89,7 @@ const OptionSchema = z
 export const OPTION_TYPES = ['text', 'integer', 'number', 'boolean', 'choice', 'image', 'mask'] as const;
 
 const LocaleTag = z.string().refine((tag) => DISCORD_LOCALES.some((l) => l === tag || l.split('-')[0] === tag), {
-  error: (iss) => `localizations key ${describeValue(iss.input)} is not a Discord locale`,
-  params: { fix: `Use a Discord locale: ${DISCORD_LOCALES.join(', ')}` },
+  error: `is not a Discord locale (use one of ${DISCORD_LOCALES.join(', ')})`,
 });
 
 /**
@@ -251,6 +250,7 @@ const FIELD_FIXES: Record<string, string> = {
   max: 'Use a number within ±2^53 (Discord\'s limit)',
   maxLength: `Use a length between 1 and ${DISCORD_MAX_STRING} (Discord's limit)`,
   minLength: `Use a length between 0 and ${DISCORD_MAX_STRING} (Discord's limit)`,
+  localizations: 'Key "localizations" by Discord locale, e.g. {"zh-CN": {"description": "…", "options": {"prompt": {"description": "…"}}}}',
 };
 
 /** A manifest that cannot be used; `problems` holds every mistake found, each naming the option. */
@@ -282,7 +282,9 @@ function issueToProblem(issue: z.core.$ZodIssue, data: unknown, file: string): P
   }
   const message = describeIssue({ ...issue, path });
   const custom = issue.code === 'custom' ? (issue.params?.['fix'] as string | undefined) : undefined;
-  const field = [...path].reverse().find((p): p is string => typeof p === 'string');
+  // A bad record key concerns the record it is in (e.g. "localizations"), not the key itself.
+  const named = issue.code === 'invalid_key' ? path.slice(0, -1) : path;
+  const field = [...named].reverse().find((p): p is string => typeof p === 'string');
   const fix =
     custom ?? quotedValueFix(issue, field) ?? (field !== undefined ? FIELD_FIXES[field] : undefined) ?? 'Correct it (see workflows/README.md for the format)';
   return option === undefined ? { file, message, fix } : { file, option, message, fix };
