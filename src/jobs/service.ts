@@ -270,7 +270,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       if (!backend) {
         await this.conclude(
           row.id,
-          { status: 'lost', promptId: row.promptId, reason: 'its ComfyUI server is no longer configured' },
+          { status: 'lost', promptId: row.promptId, reason: 'server_removed' },
           { code: 'server_removed', data: {} },
         );
         continue;
