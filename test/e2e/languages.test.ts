@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Locale, type APIApplicationCommandOption } from 'discord.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../fakes/discord/index.ts';
+import { Ledger } from '../../src/jobs/ledger.ts';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 import { waitFor } from '../support/wait.ts';
@@ -136,6 +137,32 @@ describe('a user’s own language', () => {
     const final = await second.reply(token, isDoneZh);
     expect(final.id).toBe(running.id);
     expect(labels(final)).toEqual(['重新生成', '用作输入']);
+  });
+
+  it('a job recorded by an older version (no locale, its lost reason in English) is answered in DEFAULT_LOCALE, the old text as it is', async () => {
+    const first = await harness();
+    await first.stopBot();
+    const ledger = new Ledger(join(first.dataDir, 'jobs.sqlite'));
+    const ana = first.discord.user('ana').id;
+    ledger.insert({
+      id: 'old000000001',
+      promptId: 'old-prompt',
+      server: first.comfy.url,
+      shard: 0,
+      userId: ana,
+      workflow: 'txt2img',
+      params: { prompt: 'from last year' },
+      inputs: {},
+      seeds: {},
+      // As older versions wrote it: no locale, and the token long gone.
+      delivery: { guildId: first.discord.guild.id, channelId: first.discord.channel.id, messageId: null, applicationId: first.discord.applicationId, interactionToken: null, tokenExpiresAt: null, channelMessageId: null },
+    });
+    ledger.update('old000000001', { state: 'finished', outcome: 'lost', result: { kind: 'lost', reason: 'its ComfyUI server is no longer configured' } });
+    ledger.close();
+    const second = await harness({ reuse: { comfies: first.comfies, discord: first.discord, dataDir: first.dataDir }, env: { DEFAULT_LOCALE: 'zh-CN' } });
+    const told = await second.discord.waitForMessage((m) => m.content?.includes('你的任务丢失了') ?? false);
+    expect(told.content).toBe(`⚠️ <@${ana}> 你的任务丢失了：its ComfyUI server is no longer configured。按 **重试** 可以用相同的设置重新运行。`);
+    expect(labels(told)).toEqual(['重试']);
   });
 
   it('answers to /queue, /status, /history and /cancel are in the language of the one who asks', async () => {
