@@ -9,6 +9,8 @@ import { paginate } from '../../commands/models.ts';
 import type { JobRow } from '../../src/jobs/ledger.ts';
 import { UserError } from '../../src/jobs/user-error.ts';
 import { translator } from '../../src/discord/i18n/index.ts';
+import { messageFor } from '../../src/discord/reply.ts';
+import { ComfyUnavailableError, ComfyValidationError } from '../../src/comfy/index.ts';
 
 const en = translator('en-US');
 const zh = translator('zh-CN');
@@ -91,6 +93,37 @@ describe('job messages', () => {
     expect(finalView(job, { kind: 'lost', reason: 'its ComfyUI server is no longer configured' }, zh).content).toContain(
       '你的任务丢失了：its ComfyUI server is no longer configured。',
     );
+  });
+});
+
+describe('error replies', () => {
+  const refused = new ComfyValidationError(
+    { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details: '', extra_info: {} },
+    {
+      '3': {
+        class_type: 'KSampler',
+        dependent_outputs: ['9'],
+        errors: [
+          {
+            type: 'value_bigger_than_max',
+            message: 'Value 10001 bigger than max of 10000',
+            details: 'steps',
+            extra_info: { input_name: 'steps', received_value: 10001 },
+          },
+        ],
+      },
+    },
+    { '3': { class_type: 'KSampler', inputs: {}, _meta: { title: 'Sampler' } } },
+  );
+
+  it('frame ComfyUI’s own validation text in the reader’s language, the node’s title and class as they are', () => {
+    expect(messageFor(refused, zh).text).toBe('ComfyUI 拒绝了这个工作流：\n• Sampler [KSampler] (#3) steps: Value 10001 bigger than max of 10000（收到的是 10001）');
+    expect(messageFor(refused, en).text).toBe('ComfyUI refused the workflow:\n• Sampler [KSampler] (#3) steps: Value 10001 bigger than max of 10000 — got 10001');
+  });
+
+  it('say why ComfyUI could not take the job, and keep internal errors to the log', () => {
+    expect(messageFor(new ComfyUnavailableError('boom', undefined, 502), zh).text).toContain('ComfyUI 发生了内部错误（HTTP 502）');
+    expect(messageFor(new Error('a bug of ours'), zh)).toEqual({ text: '我们这边出了点问题；服务器所有者可以在机器人日志中找到详细信息。', expected: false });
   });
 });
 
