@@ -105,7 +105,7 @@ export interface Note {
   values?: Record<string, string | number | Note | { list: string[] }>;
 }
 
-export function noteText(note: Note, tr: Translator): string {
+function noteText(note: Note, tr: Translator): string {
   const values: MessageValues = {};
   for (const [k, v] of Object.entries(note.values ?? {})) {
     values[k] = typeof v === 'object' ? ('list' in v ? tr.list(v.list) : noteText(v, tr)) : v;
@@ -185,7 +185,7 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, imag
 }
 
 /** Why a job was lost, in words; a row from before reasons were codes holds its English text, shown as it is. */
-export function lostReason(reason: LostReason | string, tr: Translator): string {
+function lostReason(reason: LostReason | string, tr: Translator): string {
   if (typeof reason === 'string') return reason;
   if (reason.code === 'not_moved' && reason.cause) return tr.t('lost.not_moved', { error: tr.t(`error.${reason.cause.code}`, reason.cause.data) });
   return tr.t(`lost.${reason.code}`, reason.data);

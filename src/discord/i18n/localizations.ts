@@ -36,11 +36,11 @@ export function localized(texts: Readonly<Record<string, string>>, defaultLocale
 }
 
 /** A catalogue message in every language the bot speaks. */
-export function catalogueTexts(key: MessageKey): Record<string, string> {
+function catalogueTexts(key: MessageKey): Record<string, string> {
   return Object.fromEntries([...catalogues.keys()].map((tag) => [tag, translator(tag).t(key)]));
 }
 
-export interface Describable {
+interface Describable {
   setDescription(description: string): this;
   setDescriptionLocalizations(localizations: Localizations | null): this;
 }
