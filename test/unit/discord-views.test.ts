@@ -9,7 +9,7 @@ import { paginate } from '../../commands/models.ts';
 import type { JobRow } from '../../src/jobs/ledger.ts';
 import { UserError } from '../../src/jobs/user-error.ts';
 import { translator } from '../../src/discord/i18n/index.ts';
-import { messageFor } from '../../src/discord/reply.ts';
+import { classifyError } from '../../src/discord/reply.ts';
 import { ComfyUnavailableError, ComfyValidationError } from '../../src/comfy/index.ts';
 
 const en = translator('en-US');
@@ -117,13 +117,13 @@ describe('error replies', () => {
   );
 
   it('frame ComfyUI’s own validation text in the reader’s language, the node’s title and class as they are', () => {
-    expect(messageFor(refused, zh).text).toBe('ComfyUI 拒绝了这个工作流：\n• Sampler [KSampler] (#3) steps: Value 10001 bigger than max of 10000（收到的是 10001）');
-    expect(messageFor(refused, en).text).toBe('ComfyUI refused the workflow:\n• Sampler [KSampler] (#3) steps: Value 10001 bigger than max of 10000 — got 10001');
+    expect(classifyError(refused, zh).text).toBe('ComfyUI 拒绝了这个工作流：\n• Sampler [KSampler] (#3) steps: Value 10001 bigger than max of 10000（收到的是 10001）');
+    expect(classifyError(refused, en).text).toBe('ComfyUI refused the workflow:\n• Sampler [KSampler] (#3) steps: Value 10001 bigger than max of 10000 — got 10001');
   });
 
   it('say why ComfyUI could not take the job, and keep internal errors to the log', () => {
-    expect(messageFor(new ComfyUnavailableError('boom', undefined, 502), zh).text).toContain('ComfyUI 发生了内部错误（HTTP 502）');
-    expect(messageFor(new Error('a bug of ours'), zh)).toEqual({ text: '我们这边出了点问题；服务器所有者可以在机器人日志中找到详细信息。', expected: false });
+    expect(classifyError(new ComfyUnavailableError('boom', undefined, 502), zh).text).toContain('ComfyUI 发生了内部错误（HTTP 502）');
+    expect(classifyError(new Error('a bug of ours'), zh)).toEqual({ kind: 'internal', text: '我们这边出了点问题；服务器所有者可以在机器人日志中找到详细信息。' });
   });
 });
 
