@@ -7,6 +7,7 @@ import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
 import type { BotContext } from './context.ts';
 import { isServerManager } from './permissions.ts';
+import { localeOf } from './locale.ts';
 
 type StartingInteraction = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction;
 
@@ -60,6 +61,8 @@ export async function startJob(
     interactionToken: interaction.token,
     tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
     channelMessageId: null,
+    // Whoever presses Re-roll or Retry is answered in their own language.
+    locale: localeOf(interaction, ctx.config.DEFAULT_LOCALE),
   });
   ctx.messenger.track(row);
   return row;

@@ -27,6 +27,12 @@ export const Delivery = z.object({
   tokenExpiresAt: z.number().nullable(),
   /** A regular channel message that took over when the token was about to expire. */
   channelMessageId: z.string().nullable(),
+  /**
+   * The language the requester is answered in (a catalogue locale such as `zh-CN`), so a
+   * message sent later (after the token, after a restart) is in it too. Absent in rows
+   * written before it existed: those are answered in DEFAULT_LOCALE.
+   */
+  locale: z.string().optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 

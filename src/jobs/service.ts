@@ -5,13 +5,13 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ComfyUnavailableError, type Job, type JobResult, TypedEmitter, type UploadAnswer } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
-import { applyOptions } from '../workflows/apply.ts';
+import { applyOptions, OptionValueError } from '../workflows/apply.ts';
 import { findNode } from '../workflows/edit.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { type Backend, type BackendPool, type ModelNeed } from './backends.ts';
 import type { Delivery, JobRow, Ledger, Outcome } from './ledger.ts';
 import { checkLimits, type Limits } from './limits.ts';
-import { UserError } from './user-error.ts';
+import { UserError, type LostReason, type Notice } from './user-error.ts';
 
 export interface Attachment {
   bytes: Buffer;
@@ -43,7 +43,8 @@ export type FinalResult =
   | { kind: 'success'; images: OutputFile[]; server: string; seeds: Record<string, number>; cached: boolean; durationMs: number }
   | { kind: 'error'; nodeId: string | null; nodeType: string | null; exceptionType: string; message: string }
   | { kind: 'cancelled'; by: string | null; wasPending: boolean }
-  | { kind: 'lost'; reason: string };
+  /** `reason` is a string in rows written before reasons were codes: shown as it is. */
+  | { kind: 'lost'; reason: LostReason | string };
 
 export type JobUpdate =
   | { kind: 'queued'; job: JobRow; position: number; total: number }
@@ -51,7 +52,7 @@ export type JobUpdate =
   | { kind: 'progress'; job: JobRow; value: number; max: number; node: string | undefined }
   | { kind: 'executing'; job: JobRow; node: string }
   | { kind: 'preview'; job: JobRow; image: Buffer; mime: string }
-  | { kind: 'notice'; job: JobRow; text: string }
+  | { kind: 'notice'; job: JobRow; notice: Notice }
   | { kind: 'finished'; job: JobRow; result: FinalResult };
 
 export interface JobServiceEvents extends Record<string, unknown> {
@@ -118,7 +119,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       return await this.send(row, backend, loaded);
     } catch (err) {
       // The caller tells the user; the row stays as a record of the refusal.
-      this.write(id, { state: 'delivered', outcome: 'rejected', result: { kind: 'error', message: (err as Error).message } });
+      this.write(id, { state: 'delivered', outcome: 'rejected', result: refusalRecord(err) });
       log.warn('job refused', { error: err });
       throw err;
     }
@@ -213,12 +214,12 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     });
   }
 
-  private async conclude(id: string, result: JobResult): Promise<void> {
+  private async conclude(id: string, result: JobResult, lost: LostReason = { code: 'server_forgot', data: {} }): Promise<void> {
     const row = this.o.ledger.get(id);
     if (!row || row.state === 'finished' || row.state === 'delivered') return;
     const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
     if (result.status === 'lost' && (await this.moveIfPossible(row, 'lost'))) return;
-    const final = toFinal(row, result, this.cancelledBy.get(id) ?? null);
+    const final = toFinal(row, result, this.cancelledBy.get(id) ?? null, lost);
     if (final.kind === 'success') final.images = postedImages(this.o.workflows.get(row.workflow), final.images);
     this.cancelledBy.delete(id);
     this.finishAs(id, final);
@@ -267,7 +268,11 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       }
       const backend = this.o.pool.byUrl(row.server);
       if (!backend) {
-        await this.conclude(row.id, { status: 'lost', promptId: row.promptId, reason: 'its ComfyUI server is no longer configured' });
+        await this.conclude(
+          row.id,
+          { status: 'lost', promptId: row.promptId, reason: 'server_removed' },
+          { code: 'server_removed', data: {} },
+        );
         continue;
       }
       const job = backend.client.track(row.promptId);
@@ -330,11 +335,11 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       this.live.delete(row.id);
       if (from) from.client.untrack(row.promptId);
       const moved = this.write(row.id, { promptId: randomUUID(), server: target.url, attempts: row.attempts + 1 })!;
-      const text =
-        why === 'down'
-          ? `The ComfyUI server ${from?.name ?? ''} went down; your job was moved to ${target.name}.`
-          : `The ComfyUI server ${from?.name ?? ''} lost your job (it restarted); it was queued again on ${target.name}.`;
-      this.emit('update', { kind: 'notice', job: moved, text });
+      const notice: Notice = {
+        code: why === 'down' ? 'moved.server_down' : 'moved.server_lost',
+        data: { from: from?.name ?? '', to: target.name },
+      };
+      this.emit('update', { kind: 'notice', job: moved, notice });
       this.o.log.warn('job moved to another server', { jobId: row.id, from: from?.name, to: target.name, why });
       await this.send(moved, target, loaded);
       return true;
@@ -342,7 +347,9 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       this.o.log.error('could not move job', { jobId: row.id, error: err });
       if (!detached) return false;
       // It left its old server and no new one took it: the user must hear of it, with a retry.
-      this.finishAs(row.id, { kind: 'lost', reason: `it could not be moved to another ComfyUI server (${(err as Error).message})` });
+      const reason: LostReason = { code: 'not_moved', data: { error: (err as Error).message } };
+      if (err instanceof UserError) reason.cause = { code: err.code, data: err.data };
+      this.finishAs(row.id, { kind: 'lost', reason });
       return true;
     } finally {
       this.moving.delete(row.id);
@@ -445,7 +452,7 @@ function postedImages(loaded: LoadedWorkflow | undefined, images: OutputFile[]):
   return images.filter((i) => ids.has(i.nodeId));
 }
 
-function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null): FinalResult {
+function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null, lost: LostReason): FinalResult {
   switch (r.status) {
     case 'success':
       return {
@@ -461,8 +468,18 @@ function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null): FinalRe
     case 'interrupted':
       return { kind: 'cancelled', by: cancelledBy, wasPending: r.wasPending };
     case 'lost':
-      return { kind: 'lost', reason: r.reason };
+      return { kind: 'lost', reason: lost };
   }
+}
+
+/**
+ * What a refused job's row keeps: the refusal's code and data, the option problems,
+ * or (ComfyUI refusing the workflow, or a fault of ours) the error's own text.
+ */
+function refusalRecord(err: unknown): Record<string, unknown> {
+  if (err instanceof UserError) return { kind: 'rejected', code: err.code, data: err.data };
+  if (err instanceof OptionValueError) return { kind: 'rejected', problems: err.problems };
+  return { kind: 'rejected', message: (err as Error).message };
 }
 
 function shortId(): string {

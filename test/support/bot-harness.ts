@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationCommandOptionType, type APIApplicationCommandInteractionDataOption, type APIAttachment } from 'discord.js';
+import { ApplicationCommandOptionType, type APIApplicationCommandInteractionDataOption, type APIAttachment, type Locale } from 'discord.js';
 import { startBot, type BotOptions, type RunningBot } from '../../src/app.ts';
 import { loadConfig, secretsOf } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
@@ -22,6 +22,8 @@ export interface HarnessOptions {
   bot?: BotOptions;
   /** Reuse fakes and data of an earlier harness (restart tests). */
   reuse?: { comfies: FakeComfy[]; discord: FakeDiscord; dataDir: string };
+  /** The Discord locale `generate` sends unless told otherwise (default en-US, the fake's). */
+  locale?: Locale;
 }
 
 export interface Harness {
@@ -32,7 +34,11 @@ export interface Harness {
   dataDir: string;
   logs: string[];
   /** Sends `/generate <workflow>` with options; returns the interaction token. */
-  generate(workflow: string, options: Record<string, string | number | boolean>, extra?: { user?: string; attachments?: Record<string, APIAttachment> }): Promise<string>;
+  generate(
+    workflow: string,
+    options: Record<string, string | number | boolean>,
+    extra?: { user?: string; attachments?: Record<string, APIAttachment>; locale?: Locale },
+  ): Promise<string>;
   /** Resolves with the job message (the interaction's reply) once `pred` holds for it. */
   reply(token: string, pred: (m: StoredMessage) => boolean, timeoutMs?: number): Promise<StoredMessage>;
   /** Stops the bot only (the fakes stay, for a restart). */
@@ -96,6 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         options: opts,
         user: extra.user ?? 'ana',
         attachments: Object.values(extra.attachments ?? {}),
+        ...(extra.locale ?? options.locale ? { locale: extra.locale ?? options.locale } : {}),
       });
       return sent.token;
     },

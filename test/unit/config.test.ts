@@ -80,6 +80,13 @@ describe('configuration', () => {
     const example = parse(readFileSync(join(REPO_ROOT, '.env.example')));
     expect(Object.keys(example).sort()).toEqual([...SETTING_KEYS].sort());
   });
+
+  it('reads DEFAULT_LOCALE: a locale tag, en-US when empty or left out', () => {
+    expect(loadConfig({ DISCORD_TOKEN: 't' }).DEFAULT_LOCALE).toBe('en-US');
+    expect(loadConfig({ DISCORD_TOKEN: 't', DEFAULT_LOCALE: '' }).DEFAULT_LOCALE).toBe('en-US');
+    expect(loadConfig({ DISCORD_TOKEN: 't', DEFAULT_LOCALE: 'zh-CN' }).DEFAULT_LOCALE).toBe('zh-CN');
+    expect(() => loadConfig({ DISCORD_TOKEN: 't', DEFAULT_LOCALE: 'chinese' })).toThrow(/DEFAULT_LOCALE must be a locale tag/);
+  });
 });
 
 describe('logs', () => {
