@@ -84,9 +84,12 @@ export function liveView(job: JobRow, state: LiveState, tr: Translator, now = Da
   const files: FileToSend[] = [];
   const embeds: APIEmbed[] = [];
   if (state.preview) {
-    const name = state.preview.mime === 'image/png' ? 'preview.png' : 'preview.jpg';
+    const plain = state.preview.mime === 'image/png' ? 'preview.png' : 'preview.jpg';
+    const spoiler = job.delivery.spoiler === true;
+    const name = spoiler ? spoilerName(plain) : plain;
     files.push({ name, data: state.preview.image, contentType: state.preview.mime });
-    embeds.push({ color: COLOR.running, image: { url: `attachment://${name}` }, footer: { text: tr.t('job.preview') } });
+    // Discord blurs spoiler attachments, never an embed's image: a spoiler preview is the attachment alone.
+    if (!spoiler) embeds.push({ color: COLOR.running, image: { url: `attachment://${name}` }, footer: { text: tr.t('job.preview') } });
   }
   return {
     content: lines.join('\n'),
@@ -113,6 +116,17 @@ function noteText(note: Note, tr: Translator): string {
   return tr.t(note.key, values);
 }
 
+/** Discord shows an attachment whose name starts with `SPOILER_` blurred until clicked. */
+export function spoilerName(name: string): string {
+  return name.startsWith('SPOILER_') ? name : `SPOILER_${name}`;
+}
+
+/** Every file of a result, in its first message and in the follow-ups, as a spoiler. */
+export function asSpoilers(images: FinalImages): FinalImages {
+  const mark = (files: FileToSend[]) => files.map((f) => ({ ...f, name: spoilerName(f.name) }));
+  return { ...images, files: mark(images.files), overflow: images.overflow.map(mark) };
+}
+
 export interface FinalImages {
   files: FileToSend[];
   /** e.g. "re-encoded as JPEG to fit the 10 MB upload limit" */
@@ -135,7 +149,8 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, imag
         fields: paramFields(job, result, tr),
         footer: { text: tr.t(result.cached ? 'job.footer_cached' : 'job.footer', { id: job.id }) },
       };
-      if (files[0]) embed.image = { url: `attachment://${files[0].name}` };
+      // A spoiler stays an attachment (blurred by Discord); an embed would show it in the clear.
+      if (files[0] && !job.delivery.spoiler) embed.image = { url: `attachment://${files[0].name}` };
       const notes: Note[] = [
         ...(images?.notes ?? []),
         ...(images && images.missing > 0 ? [{ key: 'note.missing' as const, values: { n: images.missing } }] : []),

@@ -7,10 +7,18 @@ import {
 } from 'discord.js';
 import type { Manifest, ManifestOption } from '../workflows/manifest.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
-import { localized } from './i18n/localizations.ts';
+import { descriptionJson, localized } from './i18n/localizations.ts';
 
 /** Discord allows 25 subcommands per command and 25 options per subcommand. */
 export const MAX_SUBCOMMANDS = 25;
+const MAX_OPTIONS = 25;
+
+/** The option the bot adds to every workflow: post this job's results as spoilers (a reserved name in manifests). */
+export const SPOILER_OPTION = 'spoiler';
+
+function spoilerOptionJson(defaultLocale: string): APIApplicationCommandBasicOption {
+  return { type: ApplicationCommandOptionType.Boolean, name: SPOILER_OPTION, ...descriptionJson('command.generate.spoiler', defaultLocale), required: false };
+}
 
 /**
  * A manifest text in every language it has: its own `description` is English
@@ -82,7 +90,11 @@ export function subcommandJson(w: LoadedWorkflow, defaultLocale: string): APIApp
     name: w.name,
     description: text,
     description_localizations: localizations,
-    options: w.manifest.options.slice(0, 25).map((o) => optionJson(o, w.manifest, defaultLocale)),
+    options: [
+      ...w.manifest.options.slice(0, MAX_OPTIONS).map((o) => optionJson(o, w.manifest, defaultLocale)),
+      // After the workflow's own (Discord wants required options first, and this one is optional).
+      ...(w.manifest.options.length < MAX_OPTIONS ? [spoilerOptionJson(defaultLocale)] : []),
+    ],
   };
 }
 
