@@ -8,6 +8,9 @@ import { progressBar, truncate } from '../text/format.ts';
 import { encodeCustomId } from './custom-ids.ts';
 import type { MessageKey, MessageValues, Translator } from './i18n/index.ts';
 
+/** The reaction on a job's message that cancels the job (the bot adds it; reactions.ts acts on it). */
+export const CANCEL_EMOJI = '❌';
+
 export interface LiveState {
   phase: 'queued' | 'running';
   position?: number;
