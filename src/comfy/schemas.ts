@@ -11,7 +11,7 @@ import { z } from 'zod';
  */
 export const OpaqueObject = z.custom<Record<string, unknown>>(
   (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  { message: 'expected an object' },
+  { error: 'expected an object' },
 );
 
 // ---------------------------------------------------------------- workflows
