@@ -15,7 +15,6 @@ import type {
   APIUser,
   ApplicationFlags,
   GatewayIdentifyData,
-  InteractionType,
 } from 'discord-api-types/v10';
 import { toAPIAttachment, type CdnDownload } from './cdn.ts';
 import { Conformance, ConformanceError } from './conformance.ts';
@@ -598,7 +597,7 @@ export class FakeDiscord {
     return {
       id: ctx.id,
       token: ctx.token,
-      type: payload.type as InteractionType,
+      type: payload.type,
       guildId: ctx.guild?.id ?? null,
       channelId: ctx.channel.id,
       user: ctx.user,
