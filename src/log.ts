@@ -52,5 +52,3 @@ function errorReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
-
-export const silentLogger: Logger = createLogger({ write: () => {} });

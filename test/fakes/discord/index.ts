@@ -55,16 +55,15 @@ import { DiscordWorld, type AddGuildOptions } from './world.ts';
 
 export type { AddGuildOptions } from './world.ts';
 export type { AutocompleteChoices, InteractionRecord } from './interactions.ts';
-export type { CdnDownload, StoredAttachment } from './cdn.ts';
+export type { CdnDownload } from './cdn.ts';
 export type { DispatchRecord, DispatchTarget, GatewayClose } from './gateway.ts';
-export type { FakeGuild, FakeTextChannel, PermissionsInput, PremiumTier } from './fixtures.ts';
-export type { LoggedFile, LoggedRequest } from './request-log.ts';
-export type { MessageVersion, StoredMessage, StoredReaction } from './message-store.ts';
+export type { FakeGuild, FakeTextChannel, PermissionsInput } from './fixtures.ts';
+export type { LoggedRequest } from './request-log.ts';
+export type { StoredMessage } from './message-store.ts';
 export type { ForcedResponse, RequestMatcher } from './response-overrides.ts';
 export type { Violation } from './openapi.ts';
 export { ConformanceError } from './conformance.ts';
-export { guildIdOnShard, shardOf, stableSnowflake } from './snowflakes.ts';
-export { uploadLimitBytes, DEFAULT_BOT_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS } from './fixtures.ts';
+export { guildIdOnShard, shardOf } from './snowflakes.ts';
 
 export interface FakeDiscordOptions {
   /** What GET /gateway/bot recommends. Default 1. */

@@ -54,8 +54,6 @@ export type NewMessage = Omit<StoredMessage, 'timestamp' | 'edited_timestamp' | 
   tts?: boolean;
 };
 
-export type MessageChange = 'create' | 'edit';
-
 export class MessageStore {
   readonly byId = new Map<string, StoredMessage>();
   readonly deleted = new Map<string, StoredMessage>();
