@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/recordings.ts';
 
-const CONFIG_FILES = ['package.json', 'tsconfig.json', 'eslint.config.js', 'knip.json'];
+const CONFIG_FILES = ['package.json', 'tsconfig.json', 'eslint.config.js', 'knip.jsonc'];
 const TIMEOUT_MS = 120_000; // a few seconds each; generous for 2 cores shared with the other test files
 const scratchDirs: string[] = [];
 
