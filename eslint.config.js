@@ -1,6 +1,7 @@
 // `npm run lint` (part of `npm test`): ESLint with type information from tsconfig.json.
 import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
@@ -41,6 +42,11 @@ export default defineConfig(
       // cannot make a module run before one it needs has finished loading.
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
+  },
+  {
+    // TypeScript knows Node's globals in .ts files; plain JavaScript needs them listed.
+    files: ['**/*.{js,mjs}'],
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['test/**'],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ApplicationCommandOptionType, ComponentType } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../fakes/discord/index.ts';
-import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { jobIdOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 import { waitFor } from '../support/wait.ts';
 import { makePng } from '../fakes/comfy/index.ts';
@@ -18,13 +18,6 @@ afterEach(async () => {
 });
 
 const isFinal = (m: StoredMessage) => m.content?.includes('done in') ?? false;
-
-/** The job id a result message names in its footer. */
-function jobIdOf(m: StoredMessage): string {
-  const id = /job (\w+)/.exec(m.embeds?.[0]?.footer?.text ?? '')?.[1];
-  if (!id) throw new Error(`no job id in the footer of ${JSON.stringify(m.embeds?.[0]?.footer)}`);
-  return id;
-}
 const NAME = /^[-_\p{Ll}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
 
 interface CommandJson {
