@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { npmEnv } from '../support/fresh-copy.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 
 const CONFIG_FILES = ['package.json', 'tsconfig.json', 'eslint.config.js', 'knip.jsonc'];
@@ -32,7 +33,7 @@ function scratch(files: Record<string, string>): string {
 /** `npm run <script>` there, as npm test runs it. */
 function npmRun(dir: string, script: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile('npm', ['run', '--silent', script], { cwd: dir, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } }, (error, stdout, stderr) => {
+    execFile('npm', ['run', '--silent', script], { cwd: dir, env: npmEnv({ NO_COLOR: '1' }) }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, output: `${stdout}${stderr}` });
     });
