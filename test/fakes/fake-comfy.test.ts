@@ -312,7 +312,6 @@ describe('FakeComfy: queue, interrupt, history', () => {
     expect(numbers(snapshot, 'queue_pending')).toBe(numbers(recordedSnapshot, 'queue_pending'));
     expect(numbers(snapshot, 'queue_running')).toBe(numbers(recordedSnapshot, 'queue_running'));
     const item = ((snapshot as JsonObject).get('queue_running') as Json[][])[0] ?? [];
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types its asymmetric matchers as any
     expect(toPlain(item[3])).toMatchObject({ client_id: 'main-client', create_time: expect.any(Number) });
     expect(item[4]).toEqual(['9']);
 

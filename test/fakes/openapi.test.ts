@@ -91,7 +91,6 @@ describe('request bodies', () => {
     expect(callback(modal('x'.repeat(46))).first).toMatchObject({ pointer: '/data/title', rule: 'maxLength 45' });
     const { title: _title, ...untitled } = modal('').data;
     expect(callback({ type: 9, data: untitled }).first).toMatchObject({ pointer: '/data/title', rule: 'required' });
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types its asymmetric matchers as any
     expect(callback({ type: 3 }).first).toMatchObject({ pointer: '/type', rule: expect.stringMatching(/^enum /) });
   });
 
@@ -157,7 +156,6 @@ describe('the fake Discord with the check', () => {
     expect(await answer.body.json()).toEqual({
       message: 'Invalid Form Body',
       code: 50035,
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- vitest types its asymmetric matchers as any
       errors: { attachments: { 0: { id: { _errors: [{ code: 'BASE_TYPE_INVALID', message: expect.stringContaining('type string') }] } } } },
     });
     await waiting;
