@@ -26,6 +26,7 @@ export function comboValues(spec: InputSpec): string[] | undefined {
   return readInputSpec(spec).choices;
 }
 
+/** A range's end as ComfyUI gave it (a number; anything else as JSON), or … when it has none. */
 const bound = (v: unknown): string => (v === undefined ? '…' : typeof v === 'number' ? String(v) : JSON.stringify(v));
 
 /** `INT (default 20, 1…10000)` */
