@@ -58,7 +58,7 @@ const IMAGE_LOADERS = new Set(['LoadImage', 'LoadImageMask']);
 
 function inputsOf(node: Json | undefined): JsonObject {
   const inputs = node instanceof Map ? node.get('inputs') : undefined;
-  return inputs instanceof Map ? inputs : new Map();
+  return inputs instanceof Map ? inputs : new Map<string, Json>();
 }
 
 function samplerSteps(classType: string, inputs: JsonObject): number | null {
@@ -188,7 +188,7 @@ export class Executor {
     const cachedNodes = [...prompt.keys()].filter((id) => cache.get(keys.get(id)) !== undefined);
     addMessage('execution_cached', { nodes: cachedNodes, prompt_id: promptId }, false);
 
-    const classOf = (id: string): string => String((prompt.get(id) as JsonObject | undefined)?.get('class_type'));
+    const classOf = (id: string): string => pyStr((prompt.get(id) as JsonObject | undefined)?.get('class_type'));
     const list = new ExecutionList(
       prompt,
       (id) => cache.get(keys.get(id)) !== undefined,
@@ -305,7 +305,7 @@ export class Executor {
     for (const [name, value] of inputsOf(prompt.get(nodeId))) {
       if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string') {
         const from = prompt.get(value[0]) as JsonObject | undefined;
-        const types = this.deps.catalog.outputTypes(String(from?.get('class_type')));
+        const types = this.deps.catalog.outputTypes(pyStr(from?.get('class_type')));
         out.set(name, [`<${pyStr(types[num(value[1])] ?? 'object')} from node ${value[0]}>`]);
       } else out.set(name, [value]);
     }
