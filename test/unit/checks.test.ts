@@ -52,7 +52,8 @@ function lintFindings(output: string, dir: string): string[] {
   return findings.sort();
 }
 
-const format = readFileSync(join(REPO_ROOT, 'src/text/format.ts'), 'utf8');
+/** A module with nothing wrong in it, imported as the project imports: with its .ts extension. */
+const CLEAN = 'export function double(n: number): number {\n  return n * 2;\n}\n';
 
 describe('npm test', () => {
   it('type-checks, then lints, then runs vitest', () => {
@@ -66,12 +67,12 @@ describe('npm test', () => {
     'fails its type check on a type error',
     async () => {
       const dir = scratch({
-        'src/text/format.ts': format,
-        'src/broken.ts': "import { formatDuration } from './text/format.ts';\n\nexport const shown = formatDuration('5 s');\n",
+        'src/clean.ts': CLEAN,
+        'src/broken.ts': "import { double } from './clean.ts';\n\nexport const four = double('2');\n",
       });
       const { code, output } = await npmRun(dir, 'typecheck');
       expect(code).not.toBe(0);
-      // The one error is the broken call: the copied source and the setup are clean.
+      // The one error is the broken call: the other module and the setup are clean.
       expect(output.match(/^.*error TS\d+.*$/gm)).toEqual([expect.stringMatching(/^src\/broken\.ts\(3,\d+\): error TS2345: /)]);
     },
     TIMEOUT_MS,
@@ -81,7 +82,7 @@ describe('npm test', () => {
     'fails its lint on a floating promise, a deprecated call, an unused variable and an import cycle',
     async () => {
       const dir = scratch({
-        'src/text/format.ts': format,
+        'src/clean.ts': CLEAN,
         'src/floating.ts':
           'function save(): Promise<void> {\n  return Promise.resolve();\n}\n\nexport function onClick(): void {\n  save();\n}\n',
         'src/deprecated.ts':
