@@ -2,6 +2,7 @@
 // checked against the manifest first, then set as a JSON value on a copy.
 import { z } from 'zod';
 import type { ApiWorkflow, UploadAnswer } from '../comfy/index.ts';
+import { aspectValues, resolveAspects } from './aspect-option.ts';
 import { findNode, imageInputValue, MAX_SEED, randomSeed, seedInputs, setInput, splitNodeInput, type Random } from './edit.ts';
 import type { ManifestOption, OptionOf } from './manifest.ts';
 import type { LoadedWorkflow } from './registry.ts';
@@ -68,7 +69,8 @@ export class OptionValueError extends Error {
 
 export function applyOptions(loaded: LoadedWorkflow, values: Record<string, unknown>, options: ApplyOptions = {}): AppliedWorkflow {
   const { manifest } = loaded;
-  const given = checkValues(loaded, values, options.uploads ?? {});
+  // An aspect becomes the width and height it stands for, checked like values the user gave.
+  const given = checkValues(loaded, resolveAspects(manifest, loaded.workflow, values), options.uploads ?? {});
   const params: Record<string, unknown> = {};
   let workflow = loaded.workflow;
   const setTargets = (option: ManifestOption, value: unknown) => {
@@ -143,6 +145,24 @@ function checkValues(loaded: LoadedWorkflow, values: Record<string, unknown>, up
   }
   if (problems.length > 0) throw new OptionValueError(loaded.name, problems);
   return present;
+}
+
+/**
+ * Checks one value for one option exactly as the option is checked when a job
+ * starts (the same rules and messages), without the job's other values: for a
+ * value saved ahead of time, such as a user's default (/settings). Throws
+ * OptionValueError; an option the workflow lacks is the caller's business.
+ */
+export function checkOptionValue(loaded: LoadedWorkflow, name: string, value: unknown): void {
+  if (!loaded.manifest.options.some((o) => o.name === name)) return;
+  const mask: Record<string, true> = { [name]: true };
+  const result = (valuesSchema(loaded, {}) as z.ZodObject).pick(mask).safeParse({ [name]: value });
+  if (!result.success) {
+    throw new OptionValueError(
+      loaded.name,
+      result.error.issues.map((i) => ({ option: String(i.path[0] ?? ''), message: i.message })),
+    );
+  }
 }
 
 /** Built once per workflow and set of uploaded images: building a zod schema costs far more than using it. */
@@ -247,6 +267,12 @@ function valueSchema(option: ManifestOption): z.ZodType {
       const listed = option.choices.from === 'list' ? option.choices.values : undefined;
       return z.string(typed).superRefine((s, ctx) => {
         if (listed && !listed.includes(s)) problem(ctx, 'not_listed', { option: name, choices: listed.join(', '), got: shown(s) });
+      });
+    }
+    case 'aspect': {
+      const offered = aspectValues(option);
+      return z.string({ error: typeError('one of the offered ratios') }).superRefine((s, ctx) => {
+        if (!(offered as readonly string[]).includes(s)) ctx.addIssue({ code: 'custom', message: `${name} must be one of ${offered.join(', ')} (got ${describeValue(s)})` });
       });
     }
     case 'image':

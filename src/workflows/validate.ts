@@ -10,6 +10,7 @@ import {
   readInputSpec,
   type WorkflowNode,
 } from '../comfy/index.ts';
+import { aspectProblems } from './aspect-option.ts';
 import { describeNode, findNode, NodeRefError, splitNodeInput, type NodeInputRef } from './edit.ts';
 import type { Manifest, ManifestOption, OptionType } from './manifest.ts';
 import { describeValue, type Problem } from './problems.ts';
@@ -33,6 +34,8 @@ const VALUE_FITS: Record<OptionType, { fits: (v: unknown) => boolean; kind: stri
   choice: { fits: (v) => typeof v === 'string', kind: 'text' },
   image: { fits: (v) => typeof v === 'string', kind: 'an image file name' },
   mask: { fits: (v) => typeof v === 'string', kind: 'an image file name' },
+  // Targets nothing: it sets its width and height options.
+  aspect: { fits: () => false, kind: 'nothing' },
 };
 
 /** The option type that fits a value, to suggest in a fix. */
@@ -52,6 +55,7 @@ const SERVER_TYPES: Record<OptionType, string[]> = {
   choice: ['COMBO', 'STRING'],
   image: ['COMBO', 'STRING'],
   mask: ['COMBO', 'STRING'],
+  aspect: [],
 };
 
 const isLink = (value: unknown): boolean => NodeLink.safeParse(value).success;
@@ -142,6 +146,7 @@ export function validateAgainstWorkflow(manifest: Manifest, workflow: ApiWorkflo
   for (const output of manifest.outputs) {
     resolve(workflow, { node: output, input: '' }, (m, f) => problems.push({ file, message: `"outputs" entry ${m} in ${wf}`, fix: f }));
   }
+  problems.push(...aspectProblems(manifest, workflow, file));
   return problems;
 }
 
