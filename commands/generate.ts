@@ -8,6 +8,7 @@ import { MAX_SUBCOMMANDS, readValues, SPOILER_OPTION, subcommandJson } from '../
 import type { BotContext } from '../src/discord/context.ts';
 import type { Attachment } from '../src/jobs/service.ts';
 import { UserError } from '../src/jobs/user-error.ts';
+import { withUserDefaults } from '../src/jobs/user-settings.ts';
 import type { LoadedWorkflow } from '../src/workflows/registry.ts';
 
 function workflowOf(interaction: { options: { getSubcommand(): string } }, ctx: BotContext): LoadedWorkflow {
@@ -57,7 +58,9 @@ export const command: Command = {
     // A refusal or failure from here on is shown in this reply by the dispatcher.
     const reply = await deferJobReply(interaction);
     const w = workflowOf(interaction, ctx);
-    const values = readValues(interaction, w);
+    // The user's saved defaults fill what they left empty (/settings); what they gave wins.
+    const { values, skipped } = withUserDefaults(ctx.settings.get(interaction.user.id), w, readValues(interaction, w));
+    if (skipped.length > 0) ctx.log.info('saved defaults the workflow no longer allows were not used', { userId: interaction.user.id, workflow: w.name, options: skipped });
     // Where it may run and what the text says are known now: refuse before downloading anything.
     checkWorkflowPlace(interaction, ctx, w.name);
     ctx.service.screen(w.name, values, interaction.user.id);

@@ -18,6 +18,7 @@ import { BackendPool } from './jobs/backends.ts';
 import { BanStore } from './jobs/bans.ts';
 import { Ledger } from './jobs/ledger.ts';
 import { JobService } from './jobs/service.ts';
+import { UserSettingsStore } from './jobs/user-settings.ts';
 import { createLogger, type Logger } from './log.ts';
 import { BannedWordList } from './moderation/banned-word-list.ts';
 import { DatabaseProbe } from './ops/database-probe.ts';
@@ -45,6 +46,7 @@ export interface RunningBot {
   context: BotContext;
   ledger: Ledger;
   bans: BanStore;
+  settings: UserSettingsStore;
   pool: BackendPool;
   service: JobService;
   outbox: Outbox;
@@ -83,6 +85,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     processMetrics: config.HTTP_PORT !== undefined,
     ...(client.shard ? { labels: { shard: String(shard) } } : {}),
   });
+  const settings = new UserSettingsStore(databaseFile);
   const pool = new BackendPool({
     urls: config.COMFYUI_URL,
     headers: config.COMFYUI_HEADERS,
@@ -114,6 +117,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     } catch (err) {
       probe.close();
       bans.close();
+      settings.close();
       ledger.close();
       throw err;
     }
@@ -168,6 +172,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     config,
     client,
     service,
+    settings,
     pool,
     workflows,
     messenger,
@@ -215,6 +220,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     context,
     ledger,
     bans,
+    settings,
     pool,
     service,
     outbox,
@@ -234,6 +240,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       pool.stop();
       probe.close();
       bans.close();
+      settings.close();
       ledger.close();
       log.info('bot stopped');
     },

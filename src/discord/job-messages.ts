@@ -1,6 +1,7 @@
 // Keeps each job's Discord message in step with the job: live progress while it
 // runs, the final images when it ends. Reads where the message is from the
 // ledger, so it works the same after a restart.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -158,6 +159,43 @@ export class JobMessenger {
       .catch((err: unknown) => {
         if (!(err instanceof OutboxClosedError)) this.o.log.warn('progress edit failed', { jobId: job.id, error: err });
       });
+  }
+
+  /**
+   * Shows a finished job again (/show) as the reply of another interaction: its
+   * final message made anew, the images fetched again from ComfyUI's output
+   * folder as the delivery does, the same buttons (they act on the same job).
+   * Nobody is pinged. 'gone' (nothing posted): ComfyUI no longer has any of its images.
+   */
+  async showAgain(
+    job: JobRow,
+    reply: { applicationId: string; token: string; channelId: string },
+    header: string,
+    /** The language of the one who asked (the message is theirs now). */
+    tr: Translator,
+  ): Promise<'shown' | 'gone'> {
+    const result = job.result as FinalResult;
+    const spool: Spool = { prefix: join(this.o.spoolDir, `show-${job.id}-${randomUUID().slice(0, 8)}`), written: [] };
+    try {
+      let images: FinalImages | undefined;
+      if (result.kind === 'success') {
+        const http = this.o.pool.byUrl(result.server)?.client.http;
+        images = await this.deliveries.run(() => fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool));
+        if (result.images.length > 0 && images.files.length === 0 && images.overflow.length === 0) return 'gone';
+      }
+      const payload = finalView(job, result, tr, images);
+      const shown = { ...payload, content: `${header}\n${payload.content}` };
+      const route = Routes.webhookMessage(reply.applicationId, reply.token, '@original');
+      await this.o.interactionRest.patch(route, { ...(await messageRequest(shown)), auth: false });
+      for (const [i, batch] of (images?.overflow ?? []).entries()) {
+        await this.o.outbox.push(`show:${reply.token.slice(-12)}:${i}`, 'final', async () => {
+          await this.postInChannel(reply.channelId, { content: '', embeds: [], components: [], files: batch });
+        });
+      }
+      return 'shown';
+    } finally {
+      await Promise.all(spool.written.map((file) => unlink(file).catch(() => {})));
+    }
   }
 
   /** Posts the final message once; a failure leaves the job undelivered so a restart tries again. */

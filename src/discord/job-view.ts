@@ -28,6 +28,8 @@ export interface FileToSend {
   /** The bytes, or a file on disk that holds them (output images are not kept whole in memory). */
   data: Buffer | SpooledFile;
   contentType?: string;
+  /** Which of the job's outputs this is (0 = the first): its number in the message is this + 1. */
+  output?: number;
 }
 
 export interface SpooledFile {
@@ -153,7 +155,7 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, imag
         footer: { text: tr.t(result.cached ? 'job.footer_cached' : 'job.footer', { id: job.id }) },
       };
       // A spoiler stays an attachment (blurred by Discord); an embed would show it in the clear.
-      if (files[0] && !job.delivery.spoiler) embed.image = { url: `attachment://${files[0].name}` };
+      const embeds = job.delivery.spoiler ? [embed] : imageEmbeds(embed, files);
       const notes: Note[] = [
         ...(images?.notes ?? []),
         ...(images && images.missing > 0 ? [{ key: 'note.missing' as const, values: { n: images.missing } }] : []),
@@ -162,7 +164,7 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, imag
       ];
       return {
         content: [`✅ ${tr.t('job.done', { user, ms: result.durationMs })}`, ...notes.map((n) => `ℹ️ ${noteText(n, tr)}`)].join('\n'),
-        embeds: [embed],
+        embeds,
         files,
         components: [
           row(
@@ -202,6 +204,28 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, imag
   }
 }
 
+/** Discord shows at most 10 embeds in a message. */
+const MAX_EMBEDS = 10;
+
+/**
+ * The result's embeds: one image shows in the main embed; several (a batch) get
+ * an embed each, numbered 1…n in its title (the number of the output, so a
+ * button naming an image by number means the same one). The main embed, the
+ * first, keeps the workflow's name above its number.
+ */
+function imageEmbeds(main: APIEmbed, files: FileToSend[]): APIEmbed[] {
+  const [first, ...others] = files;
+  if (!first) return [main];
+  if (others.length === 0) return [{ ...main, image: { url: `attachment://${first.name}` } }];
+  const number = (f: FileToSend, i: number) => String((f.output ?? i) + 1);
+  const { title, ...rest } = main;
+  return files.slice(0, MAX_EMBEDS).map((f, i) =>
+    i === 0
+      ? { ...rest, ...(title ? { author: { name: title } } : {}), title: number(f, i), image: { url: `attachment://${f.name}` } }
+      : { color: main.color ?? COLOR.success, title: number(f, i), image: { url: `attachment://${f.name}` } },
+  );
+}
+
 /** Why a job was lost, in words; a row from before reasons were codes holds its English text, shown as it is. */
 function lostReason(reason: LostReason | string, tr: Translator): string {
   if (typeof reason === 'string') return reason;
@@ -210,7 +234,7 @@ function lostReason(reason: LostReason | string, tr: Translator): string {
 }
 
 /** The parameters shown under a result, each with its name in the reader's language. */
-const PARAM_FIELDS = ['steps', 'cfg', 'checkpoint', 'sampler', 'denoise', 'width', 'height', 'lora'] as const;
+const PARAM_FIELDS = ['steps', 'cfg', 'checkpoint', 'sampler', 'denoise', 'width', 'height', 'aspect', 'batch', 'lora'] as const;
 
 /** An option value as the user gave it: text as is, anything else as JSON. */
 const paramText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));

@@ -39,7 +39,7 @@ export async function fetchFinalImages(
     try {
       // Our own name on disk: ComfyUI's file names are not trusted as paths.
       const saved = await http.saveView(ref, spoolPath(spool, index, 'out'));
-      fetched.push({ ref, index, file: { name: ref.filename, data: saved, contentType: saved.contentType } });
+      fetched.push({ ref, index, file: { name: ref.filename, data: saved, contentType: saved.contentType, output: index } });
     } catch {
       missing++;
     }
@@ -60,7 +60,7 @@ export async function fetchFinalImages(
       const smaller = await reencodeToFit(http, ref, budget, spoolPath(spool, index, 'jpg'));
       if (smaller) {
         reencoded = true;
-        files.push(smaller);
+        files.push({ ...smaller, output: index });
       } else dropped.push(ref);
     }
     fitted.push(files);

@@ -232,6 +232,20 @@ export class Ledger {
     return rows.map(fromRaw);
   }
 
+  /**
+   * The newest jobs made in one server (`guildId` null: in DMs), newest first;
+   * `idPrefix` keeps those whose id starts with it (what /show's autocomplete has typed).
+   */
+  recentInGuild(guildId: string | null, limit: number, options: { idPrefix?: string; finishedOnly?: boolean } = {}): JobRow[] {
+    const finished = options.finishedOnly ? "AND state IN ('finished','delivered') AND result IS NOT NULL AND outcome IS NOT 'rejected'" : '';
+    const prefix = (options.idPrefix ?? '').replace(/[\\%_]/g, (c) => `\\${c}`);
+    const rows = this.statement(
+      `SELECT * FROM jobs WHERE json_extract(delivery, '$.guildId') IS ? AND id LIKE ? ESCAPE '\\' ${finished}
+       ORDER BY created_at DESC LIMIT ?`,
+    ).all(guildId, `${prefix}%`, limit) as RawRow[];
+    return rows.map(fromRaw);
+  }
+
   update(
     id: string,
     patch: Partial<Pick<JobRow, 'promptId' | 'server' | 'params' | 'seeds' | 'state' | 'outcome' | 'result' | 'delivery' | 'attempts' | 'startedAt' | 'finishedAt'>>,

@@ -28,6 +28,10 @@ export const USER_ERROR_CODES = [
   'attachment.not_discord', // { option, name }
   'attachment.download_failed', // { option, name }
   'attachment.download_status', // { option, name, status }
+  // saved defaults (/settings)
+  'settings.unknown_option', // { option, options }: no workflow has it (options: the ones that can be saved)
+  'settings.not_in_workflow', // { option, workflow, options }
+  'settings.always_given', // { option }: required wherever it exists
   // access
   'access.guild',
   'access.channel', // { channels }: mentions

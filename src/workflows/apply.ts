@@ -156,13 +156,8 @@ function checkValues(loaded: LoadedWorkflow, values: Record<string, unknown>, up
 export function checkOptionValue(loaded: LoadedWorkflow, name: string, value: unknown): void {
   if (!loaded.manifest.options.some((o) => o.name === name)) return;
   const mask: Record<string, true> = { [name]: true };
-  const result = (valuesSchema(loaded, {}) as z.ZodObject).pick(mask).safeParse({ [name]: value });
-  if (!result.success) {
-    throw new OptionValueError(
-      loaded.name,
-      result.error.issues.map((i) => ({ option: String(i.path[0] ?? ''), message: i.message })),
-    );
-  }
+  const result = (valuesSchema(loaded, {}) as z.ZodObject).pick(mask).safeParse({ [name]: value }, { reportInput: true });
+  if (!result.success) throw new OptionValueError(loaded.name, result.error.issues.map((i) => problemOf(i, loaded)));
 }
 
 /** Built once per workflow and set of uploaded images: building a zod schema costs far more than using it. */
@@ -219,6 +214,7 @@ const TYPE_PROBLEM: Record<ManifestOption['type'], OptionProblemCode> = {
   choice: 'not_choice',
   image: 'not_image',
   mask: 'not_image',
+  aspect: 'not_choice',
 };
 
 /** A value as the user sent it, in no language: numbers as digits, anything else as JSON. */
@@ -271,8 +267,8 @@ function valueSchema(option: ManifestOption): z.ZodType {
     }
     case 'aspect': {
       const offered = aspectValues(option);
-      return z.string({ error: typeError('one of the offered ratios') }).superRefine((s, ctx) => {
-        if (!(offered as readonly string[]).includes(s)) ctx.addIssue({ code: 'custom', message: `${name} must be one of ${offered.join(', ')} (got ${describeValue(s)})` });
+      return z.string(typed).superRefine((s, ctx) => {
+        if (!(offered as readonly string[]).includes(s)) problem(ctx, 'not_listed', { option: name, choices: offered.join(', '), got: shown(s) });
       });
     }
     case 'image':

@@ -63,6 +63,8 @@ export const messages = {
   'field.denoise': 'Denoise',
   'field.width': 'Width',
   'field.height': 'Height',
+  'field.aspect': 'Aspect',
+  'field.batch': 'Batch',
   'field.lora': 'LoRA',
   'field.time': 'Time',
   'note.missing': '{n, plural, one {# image} other {# images}} could not be fetched from ComfyUI.',
@@ -222,6 +224,59 @@ export const messages = {
 
   // The option the bot adds to every /generate workflow.
   'command.generate.spoiler': 'Post the results as spoilers (blurred until clicked)',
+  // Refusals of /settings (UserError codes).
+  'error.settings.unknown_option': 'No workflow has an option "{option}" you can save a default for. You can save: {options}.',
+  'error.settings.not_in_workflow': '{workflow} has no option "{option}" you can save a default for. Its options are: {options}.',
+  'error.settings.always_given': '"{option}" must be given with every job, so a saved default would never be used.',
+
+  // Aspect ratios, as Discord lists them for an aspect option.
+  'aspect.1:1': '1:1 (square)',
+  'aspect.2:3': '2:3 (portrait)',
+  'aspect.3:2': '3:2 (landscape)',
+  'aspect.3:4': '3:4 (portrait)',
+  'aspect.4:3': '4:3 (landscape)',
+  'aspect.9:16': '9:16 (tall)',
+  'aspect.16:9': '16:9 (wide)',
+
+  // /settings
+  'command.settings': "Your own defaults for the workflows' options, and private results",
+  'command.settings.show': 'Show your saved defaults',
+  'command.settings.set': 'Save a default for an option you leave empty',
+  'command.settings.set.option': 'The option, e.g. steps, negative or checkpoint',
+  'command.settings.set.value': 'The value, checked like the option itself',
+  'command.settings.set.workflow': 'Only for this workflow (default: every workflow that has the option)',
+  'command.settings.reset': 'Remove saved defaults: one option, or all of them',
+  'command.settings.reset.option': 'The option to remove (default: all of them, and private results off)',
+  'command.settings.reset.workflow': 'Only its default for this workflow',
+  'command.settings.private': 'Show your jobs to you alone',
+  'command.settings.private.enabled': "true: only you see your jobs' progress and results",
+  'settings.title': '**Your settings**',
+  'settings.private_on': '🔒 Private results: **on** (your jobs are shown to you alone)',
+  'settings.private_off': '🔓 Private results: off',
+  'settings.every_workflow': 'For every workflow that has the option:',
+  'settings.for_workflow': 'For {workflow} only:',
+  'settings.none': 'No saved defaults. Save one with `/settings set`.',
+  'settings.explain': 'A default fills in an option you leave empty: an option you give always wins, and a default for one workflow beats one for every workflow.',
+  'settings.saved_everywhere': '✅ Saved: **{option}** = `{value}` for every workflow that has it ({workflows}).',
+  'settings.saved_one': '✅ Saved: **{option}** = `{value}` for {workflow}.',
+  'settings.refused': 'Not saved. {workflow}: {problem}',
+  'settings.reset_all': '🗑️ All your saved defaults were removed, and private results are off.',
+  'settings.reset_everywhere': '🗑️ Your defaults for **{option}** were removed.',
+  'settings.reset_one': '🗑️ Your default for **{option}** in {workflow} was removed.',
+  'settings.reset_workflow': '🗑️ Your defaults for {workflow} were removed.',
+  'settings.reset_nothing_workflow': 'You had no saved default for {workflow}.',
+  'settings.reset_nothing': 'You had no saved default for **{option}**.',
+  'settings.private_enabled': '🔒 Private results on: from your next job, its progress and results are shown to you alone.',
+  'settings.private_disabled': '🔓 Private results off: your next jobs are posted in the channel.',
+
+  // /show
+  'command.show': 'Post a finished job of this server again, with its results and buttons',
+  'command.show.job': 'The job id (in the footer of its result, and in /history)',
+  'show.header': '🔁 Shown again by <@{by}> · job `{job}`',
+  'show.unknown': 'There is no job `{job}`. A job id is in the footer of its result and in /history.',
+  'show.other_server': 'That job was made in another server, so it cannot be shown here.',
+  'show.not_finished': 'That job has not finished yet; its own message shows how far it is.',
+  'show.gone': 'ComfyUI no longer has the results of job `{job}`: they were removed from its output folder, or its server is no longer configured.',
 } as const satisfies Record<`error.${UserErrorCode}`, string> &
   Record<`notice.${NoticeCode}`, string> &
   Record<`lost.${LostCode}`, string> &
