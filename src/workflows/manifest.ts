@@ -92,7 +92,8 @@ const MaskOption = z.strictObject({
 const AspectOption = z.strictObject({
   ...common,
   type: z.literal('aspect'),
-  targets: z.array(Target).max(0, { error: 'an "aspect" option sets no inputs itself: it sets its "width" and "height" options' }).default([]),
+  /** None: the width and height options set the inputs (checkAspect says so to a manifest that lists some). */
+  targets: z.array(Target).default([]),
   /** The ratios offered, in this order; default all of them. */
   values: z.array(z.enum(ASPECTS)).min(1).optional(),
   default: z.enum(ASPECTS).optional(),
@@ -267,6 +268,14 @@ function checkManifest(
 
 /** An aspect option names two different integer options of this manifest, and offers its default. */
 function checkAspect(option: Extract<ParsedOption, { type: 'aspect' }>, options: ParsedOption[], at: (field?: string) => (string | number)[], ctx: Ctx): void {
+  if (option.targets.length > 0) {
+    issue(
+      ctx,
+      at('targets'),
+      'an "aspect" option sets no inputs itself: it sets its "width" and "height" options, whose targets are the inputs',
+      'Remove "targets" from the aspect option; name the width and height options in "width" and "height"',
+    );
+  }
   const integers = options.filter((o) => o.type === 'integer').map((o) => `"${o.name}"`);
   for (const side of ['width', 'height'] as const) {
     const named = options.find((o) => o.name === option[side]);
