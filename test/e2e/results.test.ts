@@ -43,9 +43,8 @@ function workflowsWithBase1024(): string {
 const jobIdOf = (m: StoredMessage) => /job (\w+)/.exec(m.embeds.at(0)?.footer?.text ?? '')?.[1];
 
 function buttons(m: StoredMessage): APIButtonComponentWithCustomId[] {
-  return m.components.flatMap((row) => ('components' in row ? row.components : [])).filter(
-    (c): c is APIButtonComponentWithCustomId => c.type === ComponentType.Button && 'custom_id' in c,
-  );
+  const inRows = m.components.flatMap((row) => (row.type === ComponentType.ActionRow ? row.components : []));
+  return inRows.filter((c): c is APIButtonComponentWithCustomId => c.type === ComponentType.Button && 'custom_id' in c);
 }
 
 describe('aspect ratio', () => {
