@@ -56,7 +56,7 @@ export const command: Command = {
   async execute(interaction, ctx) {
     // Defer first: downloads and uploads may take longer than Discord's 3 seconds.
     // A refusal or failure from here on is shown in this reply by the dispatcher.
-    const reply = await deferJobReply(interaction);
+    const reply = await deferJobReply(interaction, ctx);
     const w = workflowOf(interaction, ctx);
     // The user's saved defaults fill what they left empty (/settings); what they gave wins.
     const { values, skipped } = withUserDefaults(ctx.settings.get(interaction.user.id), w, readValues(interaction, w));

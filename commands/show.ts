@@ -28,7 +28,11 @@ export const command: Command = {
 
   async autocomplete(interaction, ctx) {
     const typed = String(interaction.options.getFocused()).trim();
-    const jobs = ctx.service.ledger.recentInGuild(interaction.guildId, MAX_CHOICES, { idPrefix: typed, finishedOnly: true });
+    // Someone else's private jobs are not offered (nor shown).
+    const jobs = ctx.service.ledger
+      .recentInGuild(interaction.guildId, MAX_CHOICES * 2, { idPrefix: typed, finishedOnly: true })
+      .filter((j) => !j.delivery.private || j.userId === interaction.user.id)
+      .slice(0, MAX_CHOICES);
     await interaction.respond(
       jobs.map((j) => ({ name: truncate(`${j.id} · ${j.workflow} · ${describeJob(j)}`, 100), value: j.id })),
     );
@@ -43,12 +47,15 @@ export const command: Command = {
     const refuse = (text: string) => interaction.reply({ content: `⚠️ ${text}`, flags: 'Ephemeral' });
     if (!job || job.outcome === 'rejected') return void (await refuse(tr.t('show.unknown', { job: truncate(id, 40) })));
     if (job.delivery.guildId !== interaction.guildId) return void (await refuse(tr.t('show.other_server')));
+    if (job.delivery.private && job.userId !== interaction.user.id) return void (await refuse(tr.t('show.private')));
     if (!finished) return void (await refuse(tr.t('show.not_finished')));
-    await interaction.deferReply();
+    // A private job is shown to its owner alone, like its first delivery.
+    const ephemeral = job.delivery.private === true;
+    await interaction.deferReply(ephemeral ? { flags: 'Ephemeral' } : {});
     const header = tr.t('show.header', { by: interaction.user.id, job: job.id });
     const outcome = await ctx.messenger.showAgain(
       job,
-      { applicationId: interaction.applicationId, token: interaction.token, channelId: interaction.channelId },
+      { applicationId: interaction.applicationId, token: interaction.token, channelId: interaction.channelId, ephemeral },
       header,
       tr,
     );

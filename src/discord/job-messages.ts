@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DiscordAPIError, Routes, type REST } from 'discord.js';
+import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
 import type { BackendPool } from '../jobs/backends.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
@@ -41,6 +41,8 @@ export interface JobMessengerOptions {
 const UNKNOWN_MESSAGE = 10008;
 const INVALID_WEBHOOK_TOKEN = 50027;
 const UNKNOWN_WEBHOOK = 10015;
+/** A user whose direct messages are closed to the bot (or who shares no server with it any more). */
+const CANNOT_MESSAGE_USER = 50007;
 
 export class JobMessenger {
   private readonly live = new Map<string, LiveState>();
@@ -52,6 +54,8 @@ export class JobMessenger {
   private readonly deliveries = new Semaphore(8);
   /** Jobs whose result was delivered: a late event about them must not bring their progress back. */
   private readonly done = new RecentSet(1_000);
+  /** Private jobs whose ephemeral reply can no longer be edited: no more progress, the result goes by DM. */
+  private readonly quiet = new RecentSet(1_000);
   private readonly tick: NodeJS.Timeout;
 
   constructor(private readonly o: JobMessengerOptions) {
@@ -84,7 +88,8 @@ export class JobMessenger {
   /** A ❌ ready to click; it counts against the same request budget as the edits. */
   private addCancelReaction(job: JobRow): void {
     const { channelId, messageId } = job.delivery;
-    if (!messageId) return;
+    // An ephemeral reply takes no reactions; its Cancel button works.
+    if (!messageId || job.delivery.private) return;
     void this.o.outbox
       .push(`${job.id}:react`, 'progress', async () => {
         await this.o.rest.put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(CANCEL_EMOJI)));
@@ -142,7 +147,7 @@ export class JobMessenger {
   }
 
   private render(job: JobRow): void {
-    if (this.gone.has(job.id) || this.delivering.has(job.id)) return;
+    if (this.gone.has(job.id) || this.delivering.has(job.id) || this.quiet.has(job.id)) return;
     const state = this.live.get(job.id);
     if (!state) return;
     this.o.outbox
@@ -169,7 +174,7 @@ export class JobMessenger {
    */
   async showAgain(
     job: JobRow,
-    reply: { applicationId: string; token: string; channelId: string },
+    reply: { applicationId: string; token: string; channelId: string; ephemeral?: boolean },
     header: string,
     /** The language of the one who asked (the message is theirs now). */
     tr: Translator,
@@ -188,8 +193,16 @@ export class JobMessenger {
       const route = Routes.webhookMessage(reply.applicationId, reply.token, '@original');
       await this.o.interactionRest.patch(route, { ...(await messageRequest(shown)), auth: false });
       for (const [i, batch] of (images?.overflow ?? []).entries()) {
+        const more = { content: '', embeds: [], components: [], files: batch };
+        if (reply.ephemeral) {
+          await this.o.interactionRest.post(Routes.webhook(reply.applicationId, reply.token), {
+            ...(await messageRequest(more, undefined, MessageFlags.Ephemeral)),
+            auth: false,
+          });
+          continue;
+        }
         await this.o.outbox.push(`show:${reply.token.slice(-12)}:${i}`, 'final', async () => {
-          await this.postInChannel(reply.channelId, { content: '', embeds: [], components: [], files: batch });
+          await this.postInChannel(reply.channelId, more);
         });
       }
       return 'shown';
@@ -223,9 +236,12 @@ export class JobMessenger {
           'final',
           async () => {
             const current = this.o.service.ledger.get(job.id) ?? job;
-            await this.sendFinal(current, payload);
+            const where = await this.sendFinal(current, payload);
             for (const batch of overflow) {
-              await this.postInChannel(current.delivery.channelId, { content: '', embeds: [], components: [], files: batch });
+              const more = { content: '', embeds: [], components: [], files: batch };
+              if (where === 'dm') await this.postInDm(current, more);
+              else if (where === 'ephemeral') await this.followUpPrivately(current, more);
+              else if (where === 'channel') await this.postInChannel(current.delivery.channelId, more);
             }
           },
           { global: !viaInteraction(job) || overflow.length > 0 },
@@ -246,19 +262,24 @@ export class JobMessenger {
     }
   }
 
-  private async sendFinal(job: JobRow, payload: MessagePayload): Promise<void> {
+  /**
+   * Writes the final message; says where it went, for the images that follow it
+   * ('nowhere': a private result whose owner cannot get a DM was kept for /show).
+   */
+  private async sendFinal(job: JobRow, payload: MessagePayload): Promise<'channel' | 'ephemeral' | 'dm' | 'nowhere'> {
     try {
-      await this.edit(job, payload);
+      return await this.edit(job, payload, { final: true });
     } catch (err) {
       if (isStatus(err, 413) && payload.files.length > 0) {
-        await this.edit(job, {
+        return await this.edit(job, {
           ...payload,
           files: [],
           embeds: payload.embeds.map(({ image: _image, ...e }) => e),
           content: `${payload.content}\nℹ️ ${this.tr(job).t('note.too_large_for_server')}`,
-        });
-        return;
+        }, { final: true });
       }
+      // A dismissed ephemeral reply is gone too: the private result goes by DM, never into the channel.
+      if (this.gone.has(job.id) && job.delivery.private) return this.deliverPrivately(job, payload);
       if (this.gone.has(job.id)) {
         // A moderator deleted the job's message: the result still reaches its owner, in a new message.
         const posted = await this.postInChannel(
@@ -267,7 +288,7 @@ export class JobMessenger {
           job,
         );
         this.o.service.updateDelivery(job.id, { ...job.delivery, channelMessageId: posted.id });
-        return;
+        return 'channel';
       }
       throw err;
     }
@@ -277,8 +298,9 @@ export class JobMessenger {
    * Edits the job's message wherever it lives: the interaction reply while its
    * token is valid, a channel message after.
    */
-  private async edit(job: JobRow, payload: MessagePayload): Promise<void> {
+  private async edit(job: JobRow, payload: MessagePayload, options: { final?: boolean } = {}): Promise<'channel' | 'ephemeral' | 'dm' | 'nowhere'> {
     const d = job.delivery;
+    if (d.private && !d.channelMessageId) return this.editPrivate(job, payload, options.final ?? false);
     try {
       if (d.channelMessageId) {
         await this.o.rest.patch(Routes.channelMessage(d.channelId, d.channelMessageId), await messageRequest(payload, job.userId));
@@ -290,17 +312,86 @@ export class JobMessenger {
       } else {
         await this.moveToChannel(job, payload);
       }
+      return 'channel';
     } catch (err) {
-      if (isCode(err, INVALID_WEBHOOK_TOKEN) || isCode(err, UNKNOWN_WEBHOOK) || isStatus(err, 401)) {
+      if (isTokenGone(err)) {
         this.o.log.info('interaction token expired; continuing in a channel message', { jobId: job.id });
         await this.moveToChannel(job, payload);
-        return;
+        return 'channel';
       }
       if (isCode(err, UNKNOWN_MESSAGE) || isStatus(err, 404)) {
         this.gone.add(job.id);
         this.o.log.warn('the job message was deleted', { jobId: job.id });
       }
       throw err;
+    }
+  }
+
+  /**
+   * A private job's ephemeral reply, which only its interaction token can edit.
+   * Once the token is gone, progress stops and the result goes by direct message.
+   */
+  private async editPrivate(job: JobRow, payload: MessagePayload, final: boolean): Promise<'ephemeral' | 'dm' | 'nowhere'> {
+    const d = job.delivery;
+    // Once its reply said the result comes by DM (or could not be edited any more), it does.
+    if (this.quiet.has(job.id)) return final ? this.deliverPrivately(job, payload) : 'nowhere';
+    if (d.interactionToken && (d.tokenExpiresAt ?? 0) > Date.now()) {
+      try {
+        await this.o.interactionRest.patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
+          ...(await messageRequest(payload, job.userId)),
+          auth: false,
+        });
+        return 'ephemeral';
+      } catch (err) {
+        if (isCode(err, UNKNOWN_MESSAGE) || isStatus(err, 404)) {
+          // The user dismissed the ephemeral reply.
+          this.gone.add(job.id);
+          this.o.log.info('the private job message was dismissed', { jobId: job.id });
+        } else if (!isTokenGone(err)) {
+          throw err;
+        }
+      }
+    }
+    this.quiet.add(job.id);
+    return final ? this.deliverPrivately(job, payload) : 'nowhere';
+  }
+
+  /**
+   * A private result that cannot be shown in its ephemeral reply: sent to its owner
+   * by DM. With their DMs closed it stays in the ledger, and they are told in the
+   * channel (no prompt, no picture) how to see it with /show, which answers them alone.
+   */
+  private async deliverPrivately(job: JobRow, payload: MessagePayload): Promise<'dm' | 'nowhere'> {
+    try {
+      await this.postInDm(job, payload);
+      this.o.log.info('private result sent by direct message', { jobId: job.id });
+      return 'dm';
+    } catch (err) {
+      if (!isCode(err, CANNOT_MESSAGE_USER) && !isStatus(err, 403)) throw err;
+      this.o.log.info('private result kept: the user does not take direct messages', { jobId: job.id });
+      const content = this.tr(job).t('private.dm_closed', { user: job.userId, job: job.id });
+      await this.postInChannel(job.delivery.channelId, { content, embeds: [], components: [], files: [] }, job);
+      return 'nowhere';
+    }
+  }
+
+  private async postInDm(job: JobRow, payload: MessagePayload): Promise<void> {
+    const channel = (await this.o.rest.post(Routes.userChannels(), { body: { recipient_id: job.userId } })) as { id: string };
+    await this.postInChannel(channel.id, payload, job);
+  }
+
+  /** More images of a private result: an ephemeral follow-up of the same interaction. */
+  private async followUpPrivately(job: JobRow, payload: MessagePayload): Promise<void> {
+    const d = job.delivery;
+    if (!d.interactionToken) return this.postInDm(job, payload);
+    try {
+      await this.o.interactionRest.post(Routes.webhook(d.applicationId, d.interactionToken), {
+        ...(await messageRequest(payload, job.userId, MessageFlags.Ephemeral)),
+        auth: false,
+      });
+    } catch (err) {
+      if (!isTokenGone(err)) throw err;
+      await this.postInDm(job, payload);
     }
   }
 
@@ -356,8 +447,15 @@ export class JobMessenger {
       const current = this.o.service.ledger.get(job.id);
       const state = this.live.get(job.id);
       if (!current || current.state === 'finished' || current.state === 'delivered' || !state) return;
+      // A private job stays in its ephemeral reply, which says where the result will come; then it goes quiet.
+      const move = current.delivery.private
+        ? async () => {
+            await this.editPrivate(current, liveView(current, { ...state, notice: { code: 'private.continues_in_dm', data: {} } }, this.tr(current)), false);
+            this.quiet.add(current.id);
+          }
+        : () => this.moveToChannel(current, liveView(current, state, this.tr(current)));
       void this.o.outbox
-        .push(job.id, 'final', () => this.moveToChannel(current, liveView(current, state, this.tr(current))))
+        .push(job.id, 'final', move)
         .catch((err: unknown) => {
           if (!(err instanceof OutboxClosedError)) this.o.log.warn('could not move the job to a channel message', { jobId: job.id, error: err });
         });
@@ -385,6 +483,11 @@ export function editIntervalFor(state: LiveState): number {
 function viaInteraction(job: JobRow): boolean {
   const d = job.delivery;
   return !d.channelMessageId && Boolean(d.interactionToken) && (d.tokenExpiresAt ?? 0) > Date.now() + 5_000;
+}
+
+/** Discord's answers to an interaction token that is no longer valid. */
+function isTokenGone(err: unknown): boolean {
+  return isCode(err, INVALID_WEBHOOK_TOKEN) || isCode(err, UNKNOWN_WEBHOOK) || isStatus(err, 401);
 }
 
 function isCode(err: unknown, code: number): boolean {

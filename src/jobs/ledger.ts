@@ -35,6 +35,11 @@ export const Delivery = z.object({
   locale: z.string().optional(),
   /** Results (and previews) are posted as spoilers: the job's `spoiler` option, or SPOILER_RESULTS outside NSFW channels. */
   spoiler: z.boolean().optional(),
+  /**
+   * Shown to the requester alone (/settings private): the reply is ephemeral, edited only
+   * with the interaction token; a result that outlives the token goes by direct message.
+   */
+  private: z.boolean().optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 

@@ -59,6 +59,7 @@ export class UserError extends Error {
 export const NOTICE_CODES = [
   'moved.server_down', // { from, to }: its server went down, the job now waits on another
   'moved.server_lost', // { from, to }: its server forgot it (restarted), it was queued again elsewhere
+  'private.continues_in_dm', // a private job outlives its interaction token: the result comes by DM
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export interface Notice {

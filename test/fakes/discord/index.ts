@@ -410,6 +410,16 @@ export class FakeDiscord {
     return removeReaction(this.world, this.storedMessage(options.message), this.resolveUser(options.user).id, this.resolveEmoji(options.emoji));
   }
 
+  /** The user no longer takes direct messages from the bot: its DM posts get 403 code 50007. */
+  closeDirectMessages(user: APIUser | string): void {
+    this.world.closedDms.add(this.resolveUser(user).id);
+  }
+
+  /** The DM channel between the bot and a user (messages the bot sent there have its id as channel_id). */
+  dmChannelId(user: APIUser | string): string {
+    return this.world.dmChannelWith(this.resolveUser(user)).id;
+  }
+
   /** A moderator deletes the message: REST answers 404 code 10008 from now on, MESSAGE_DELETE goes out. */
   async deleteMessage(id: string): Promise<void> {
     const message = this.world.messages.delete(id);

@@ -277,6 +277,11 @@ export const messages = {
   'show.other_server': 'That job was made in another server, so it cannot be shown here.',
   'show.not_finished': 'That job has not finished yet; its own message shows how far it is.',
   'show.gone': 'ComfyUI no longer has the results of job `{job}`: they were removed from its output folder, or its server is no longer configured.',
+
+  // Private results (/settings private)
+  'notice.private.continues_in_dm': 'This job takes longer than 15 minutes; its result will come to you in a direct message.',
+  'private.dm_closed': '<@{user}> your private job `{job}` has finished, but I cannot send you a direct message. Use `/show job:{job}` to see it; only you will.',
+  'show.private': 'That job is private: only the person who started it can show it.',
 } as const satisfies Record<`error.${UserErrorCode}`, string> &
   Record<`notice.${NoticeCode}`, string> &
   Record<`lost.${LostCode}`, string> &

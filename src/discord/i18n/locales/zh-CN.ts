@@ -249,4 +249,8 @@ export const messages: Catalogue = {
   'show.other_server': '该任务是在另一个服务器中生成的，无法在这里显示。',
   'show.not_finished': '该任务尚未完成；它自己的消息会显示进度。',
   'show.gone': 'ComfyUI 已不再保存任务 `{job}` 的结果：它们已从输出文件夹中删除，或其服务器已不在配置中。',
+
+  'notice.private.continues_in_dm': '这个任务超过 15 分钟；结果将通过私信发送给你。',
+  'private.dm_closed': '<@{user}> 你的私密任务 `{job}` 已完成，但我无法给你发送私信。请用 `/show job:{job}` 查看，只有你能看到。',
+  'show.private': '该任务是私密的：只有开始它的人才能显示它。',
 };
