@@ -94,7 +94,7 @@ describe('the bot process', () => {
     }, 'start script');
     const registered = await discord.waitForRequest((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'), 20_000);
     const names = (registered.json as Array<{ name: string }>).map((c) => c.name).sort();
-    expect(names).toEqual(['cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'status']);
+    expect(names).toEqual(['cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'settings', 'show', 'status']);
     const { token } = await discord.sendSubcommand({
       name: 'generate',
       subcommand: 'txt2img',
@@ -137,7 +137,7 @@ describe('the bot process', () => {
     // Every empty key was taken for "not set": the application id came from Discord, and
     // without DISCORD_GUILD_ID the commands are registered globally.
     expect(registered.route).toBe(`/applications/${discord.applicationId}/commands`);
-    expect((registered.json as unknown[]).length).toBe(7);
+    expect((registered.json as unknown[]).length).toBe(9);
     expect(discord.identifies.map((i) => i.token)).toEqual([BOT_TOKEN]);
     bot.kill('SIGTERM');
     await bot.exit;
@@ -163,7 +163,7 @@ describe('the bot process', () => {
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).toBe(0);
-    expect(out).toContain(`Registered 7 commands in guild ${discord.guild.id}`);
+    expect(out).toContain(`Registered 9 commands in guild ${discord.guild.id}`);
     const put = discord.requests.find((r) => r.method === 'PUT');
     expect(put?.route).toBe(`/applications/${discord.applicationId}/guilds/${discord.guild.id}/commands`);
   });
