@@ -1,6 +1,6 @@
 // /show job:<id>: a finished job of this server posted again (U6), with its results
 // fetched anew from ComfyUI and buttons that act on the same job.
-import { ApplicationCommandOptionType } from 'discord.js';
+import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { descriptionJson } from '../src/discord/i18n/localizations.ts';
 import { describeJob } from '../src/discord/job-view.ts';
@@ -44,14 +44,14 @@ export const command: Command = {
     const job = ctx.service.ledger.get(id);
     const finished = job && (job.state === 'finished' || job.state === 'delivered') && job.result !== null && job.outcome !== 'rejected';
     // Refusals are for the asker alone; the job itself is posted for the channel.
-    const refuse = (text: string) => interaction.reply({ content: `⚠️ ${text}`, flags: 'Ephemeral' });
+    const refuse = (text: string) => interaction.reply({ content: `⚠️ ${text}`, flags: MessageFlags.Ephemeral });
     if (!job || job.outcome === 'rejected') return void (await refuse(tr.t('show.unknown', { job: truncate(id, 40) })));
     if (job.delivery.guildId !== interaction.guildId) return void (await refuse(tr.t('show.other_server')));
     if (job.delivery.private && job.userId !== interaction.user.id) return void (await refuse(tr.t('show.private')));
     if (!finished) return void (await refuse(tr.t('show.not_finished')));
     // A private job is shown to its owner alone, like its first delivery.
     const ephemeral = job.delivery.private === true;
-    await interaction.deferReply(ephemeral ? { flags: 'Ephemeral' } : {});
+    await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
     const header = tr.t('show.header', { by: interaction.user.id, job: job.id });
     const outcome = await ctx.messenger.showAgain(
       job,

@@ -242,12 +242,13 @@ export class Ledger {
    * `idPrefix` keeps those whose id starts with it (what /show's autocomplete has typed).
    */
   recentInGuild(guildId: string | null, limit: number, options: { idPrefix?: string; finishedOnly?: boolean } = {}): JobRow[] {
-    const finished = options.finishedOnly ? "AND state IN ('finished','delivered') AND result IS NOT NULL AND outcome IS NOT 'rejected'" : '';
     const prefix = (options.idPrefix ?? '').replace(/[\\%_]/g, (c) => `\\${c}`);
-    const rows = this.statement(
-      `SELECT * FROM jobs WHERE json_extract(delivery, '$.guildId') IS ? AND id LIKE ? ESCAPE '\\' ${finished}
-       ORDER BY created_at DESC LIMIT ?`,
-    ).all(guildId, `${prefix}%`, limit) as RawRow[];
+    const sql = options.finishedOnly
+      ? `SELECT * FROM jobs WHERE json_extract(delivery, '$.guildId') IS ? AND id LIKE ? ESCAPE '\\'
+           AND state IN ('finished','delivered') AND result IS NOT NULL AND outcome IS NOT 'rejected'
+         ORDER BY created_at DESC LIMIT ?`
+      : `SELECT * FROM jobs WHERE json_extract(delivery, '$.guildId') IS ? AND id LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT ?`;
+    const rows = this.statement(sql).all(guildId, `${prefix}%`, limit) as RawRow[];
     return rows.map(fromRaw);
   }
 

@@ -71,9 +71,14 @@ describe('aspect ratio', () => {
     h = await startHarness();
     const generate = h.discord.commands(h.discord.guild.id).find((c) => c.name === 'generate');
     const txt2img = generate?.options?.find((o) => o.name === 'txt2img') as { options?: Array<{ name: string; choices?: unknown[] }> } | undefined;
-    const aspect = txt2img?.options?.find((o) => o.name === 'aspect');
-    expect(aspect?.choices).toHaveLength(7);
-    expect(aspect?.choices).toContainEqual({ name: '16:9 (wide)', name_localizations: { 'zh-CN': '16:9（宽屏）' }, value: '16:9' });
+    const aspect = txt2img?.options?.find((o) => o.name === 'aspect') as
+      | { choices?: Array<{ name: string; value: string; name_localizations?: Record<string, string> }>; description_localizations?: Record<string, string> }
+      | undefined;
+    expect(aspect?.choices?.map((c) => c.value)).toEqual(['1:1', '2:3', '3:2', '3:4', '4:3', '9:16', '16:9']);
+    const wide = aspect?.choices?.find((c) => c.value === '16:9');
+    expect(wide?.name).toBe('16:9 (wide)');
+    expect(wide?.name_localizations?.['zh-CN']).toBe('16:9（宽屏）');
+    expect(aspect?.description_localizations?.['zh-CN']).toBe('画面形状；设定宽度和高度（你填写的宽度或高度优先）');
   });
 });
 

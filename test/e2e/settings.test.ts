@@ -83,8 +83,9 @@ describe('/settings', () => {
   it('says the refusal in Chinese to a user whose Discord speaks it', async () => {
     h = await startHarness();
     const refused = await settings(h, 'set', { option: 'steps', value: '9999', workflow: 'txt2img' }, { locale: Locale.ChineseCN });
-    expect(refused.content).toMatch(/^⚠️ 未保存。txt2img：/);
-    expect(refused.content).toContain('9999');
+    expect(refused.content).toBe('⚠️ 未保存。txt2img：steps 必须在 1 到 150 之间（收到的是 9999）');
+    const global = await settings(h, 'set', { option: 'steps', value: '9999' }, { locale: Locale.ChineseCN });
+    expect(global.content).toBe('⚠️ 未保存。img2img, inpaint, lora, txt2img：steps 必须在 1 到 150 之间（收到的是 9999）');
     const unknown = await settings(h, 'set', { option: 'colour', value: 'red' }, { locale: Locale.ChineseCN });
     expect(unknown.content).toMatch(/^⚠️ 没有任何工作流有可以保存默认值的选项 “colour”。可以保存的选项有：.*steps/);
     const saved = await settings(h, 'set', { option: 'steps', value: '12' }, { locale: Locale.ChineseCN });

@@ -83,7 +83,9 @@ describe('what can be saved', () => {
       }
     })();
     expect(err).toBeInstanceOf(SettingRefusedError);
-    expect((err as SettingRefusedError).refusals.map((r) => [r.workflow, r.error.message])).toEqual([['fast', 'steps must be between 1 and 40 (got 100)']]);
+    expect((err as SettingRefusedError).refusals.map((r) => [r.workflow, r.error.problems])).toEqual([
+      ['fast', [{ option: 'steps', code: 'range', data: { option: 'steps', min: '1', max: '40', got: '100' } }]],
+    ]);
     expect(checkSetting([txt2img, narrow], { option: 'steps', value: '100', workflow: 'txt2img' }).map((w) => w.name)).toEqual(['txt2img']);
   });
 

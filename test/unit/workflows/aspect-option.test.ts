@@ -21,6 +21,17 @@ function manifestProblems(manifest: unknown): string[] {
   }
 }
 
+/** The problems of the OptionValueError `f` throws. */
+function problemsOf(f: () => unknown): OptionValueError['problems'] {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof OptionValueError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected an OptionValueError');
+}
+
 const size = (loaded: ReturnType<typeof loadedFrom>, values: Record<string, unknown>) => {
   const { workflow } = applyOptions(loaded, { prompt: 'x', ...values });
   const latent = findNode(workflow, '5').node.inputs;
@@ -59,13 +70,17 @@ describe('aspect options', () => {
 
   it('refuses a ratio it does not offer, with the offered ones', () => {
     const loaded = loadedFrom(withSides({ values: ['1:1', '16:9'] }));
-    expect(() => applyOptions(loaded, { prompt: 'x', aspect: '4:3' })).toThrow('aspect must be one of 1:1, 16:9 (got "4:3")');
-    expect(() => checkOptionValue(loaded, 'aspect', '21:9')).toThrow(OptionValueError);
+    expect(problemsOf(() => applyOptions(loaded, { prompt: 'x', aspect: '4:3' }))).toEqual([
+      { option: 'aspect', code: 'not_listed', data: { option: 'aspect', choices: '1:1, 16:9', got: '"4:3"' } },
+    ]);
+    expect(problemsOf(() => checkOptionValue(loaded, 'aspect', '21:9'))[0]?.code).toBe('not_listed');
   });
 
   it('a size the ratio makes from a given side is checked like the side itself', () => {
     const loaded = loadedFrom(withSides({}));
-    expect(() => applyOptions(loaded, { prompt: 'x', aspect: '9:16', width: 2048 })).toThrow('height must be between 64 and 2048 (got 3640)');
+    expect(problemsOf(() => applyOptions(loaded, { prompt: 'x', aspect: '9:16', width: 2048 }))).toEqual([
+      { option: 'height', code: 'range', data: { option: 'height', min: '64', max: '2048', got: '3640' } },
+    ]);
   });
 
   it('are checked when the manifest is read: their sides exist and are integers, the default is offered, targets are not theirs', () => {
