@@ -170,6 +170,8 @@ function setSetting(interaction: ChatInputCommandInteraction, ctx: BotContext, t
     if (!(err instanceof SettingRefusedError)) throw err;
     return `⚠️ ${refusalText(err, tr)}`;
   }
+  // A default is text of the user's jobs: the banned words hold for it when it is saved, not only when it is used.
+  for (const w of scope) ctx.service.screen(w.name, { [option]: value }, interaction.user.id);
   ctx.settings.update(interaction.user.id, (s) => {
     if (workflow === undefined) s.defaults[option] = value;
     else s.workflows[workflow] = { ...s.workflows[workflow], [option]: value };

@@ -187,6 +187,8 @@ export class JobMessenger {
         const http = this.o.pool.byUrl(result.server)?.client.http;
         images = await this.deliveries.run(() => fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool));
         if (result.images.length > 0 && images.files.length === 0 && images.overflow.length === 0) return 'gone';
+        // Shown again as it was first: a spoiler stays one.
+        if (job.delivery.spoiler) images = asSpoilers(images);
       }
       const payload = finalView(job, result, tr, images);
       const shown = { ...payload, content: `${header}\n${payload.content}` };

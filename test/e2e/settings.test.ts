@@ -106,6 +106,13 @@ describe('/settings', () => {
     expect((await settings(h, 'set', { option: 'steps', value: '12', workflow: 'nope' })).content).toBe('⚠️ There is no workflow called "nope".');
   });
 
+  it('a default with a banned word is refused when it is saved', async () => {
+    h = await startHarness({ env: { BANNED_WORDS: 'gore' } });
+    const refused = await settings(h, 'set', { option: 'negative', value: 'no gore please' });
+    expect(refused.content).toBe('⚠️ Your negative contains "gore", which is not allowed here. Reword it and try again.');
+    expect((await settings(h, 'show')).content).toContain('No saved defaults.');
+  });
+
   it("a workflow's own default beats the one for every workflow; reset removes one, then all", async () => {
     h = await startHarness({ comfy: { stepMs: 0 } });
     await settings(h, 'set', { option: 'steps', value: '12' });
