@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 const isFinal = (m: StoredMessage) => m.content?.includes('done in') ?? false;
-const ephemeral = (m: StoredMessage) => (m.flags & MessageFlags.Ephemeral) === MessageFlags.Ephemeral;
+const ephemeral = (m: { flags: number }) => (m.flags & MessageFlags.Ephemeral) !== 0;
 const jobIdOf = (m: StoredMessage) => /job (\w+)/.exec(m.embeds.at(0)?.footer?.text ?? '')?.[1];
 
 function buttons(m: StoredMessage): APIButtonComponentWithCustomId[] {
@@ -45,7 +45,7 @@ describe('private results', () => {
     const token = await h.generate('txt2img', { prompt: 'only for me', steps: 4 });
     const final = await h.reply(token, isFinal);
     expect(h.discord.interaction(token)?.callbacks[0]).toMatchObject({ type: 5, data: { flags: MessageFlags.Ephemeral } });
-    expect(final.history.every((v) => (v.flags & MessageFlags.Ephemeral) === MessageFlags.Ephemeral)).toBe(true);
+    expect(final.history.every(ephemeral)).toBe(true);
     expect(final.history.some((v) => /step \d\/4/.test(v.content))).toBe(true);
     expect(final.attachments).toHaveLength(1);
     // No ❌ on an ephemeral message, and nothing posted in the channel.
