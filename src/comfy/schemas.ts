@@ -109,9 +109,12 @@ export const QueueState = z.looseObject({
 });
 export type QueueState = z.infer<typeof QueueState>;
 
-export const NodeOutput = z.looseObject({
-  images: z.array(ImageRef).optional(),
-});
+/**
+ * One node's output dict, as `executed` sends it and /history keeps it. Its keys
+ * vary by node (`images`, `gifs`, `audio`, `3d`, `text`, custom ones); read it
+ * with `outputsOf` (outputs.ts), which types every file and text it holds.
+ */
+export const NodeOutput = OpaqueObject;
 export type NodeOutput = z.infer<typeof NodeOutput>;
 
 export const StatusMessage = z.tuple([z.string(), OpaqueObject]);

@@ -10,12 +10,12 @@ import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
 import { translator, type Translator } from './i18n/index.ts';
-import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
+import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalOutputs, type LiveState, type MessagePayload } from './job-view.ts';
 import { OutboxClosedError, type Outbox } from './outbox.ts';
 import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
 import { messageRequest } from './message-request.ts';
-import { fetchFinalImages, type Spool } from './results.ts';
+import { fetchFinalOutputs, SAFE_UPLOAD_LIMIT, type Spool } from './results.ts';
 
 export interface JobMessengerOptions {
   /** Requests with the bot's token. */
@@ -26,7 +26,7 @@ export interface JobMessengerOptions {
   pool: BackendPool;
   outbox: Outbox;
   log: Logger;
-  /** Upload limit of a guild in bytes (depends on its boost tier). */
+  /** Upload limit of a guild in bytes (depends on its boost tier), for jobs whose interaction did not say. */
   uploadLimit: (guildId: string | null) => number;
   /** Move to a channel message this long before the interaction token expires. */
   tokenMarginMs?: number;
@@ -120,7 +120,10 @@ export class JobMessenger {
         state.phase = 'running';
         state.value = u.value;
         state.max = u.max;
-        if (u.node) state.node = u.node;
+        if (u.node) {
+          state.node = u.node;
+          state.progressNode = u.node;
+        }
         break;
       case 'preview':
         state.preview = { image: u.image, mime: u.mime };
@@ -170,31 +173,9 @@ export class JobMessenger {
     const log = this.o.log.child({ jobId: job.id, userId: job.userId, promptId: job.promptId });
     const spool: Spool = { prefix: join(this.o.spoolDir, job.id), written: [] };
     try {
-      // Few deliveries at once: each has its images on disk and uploads them until Discord has them.
-      await this.deliveries.run(async () => {
-        let images: FinalImages | undefined;
-        if (result.kind === 'success') {
-          const http = this.o.pool.byUrl(result.server)?.client.http;
-          images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool);
-          if (job.delivery.spoiler) images = asSpoilers(images);
-        }
-        const payload = finalView(job, result, this.tr(job), images);
-        const overflow = images?.overflow ?? [];
-        await this.o.outbox.push(
-          job.id,
-          'final',
-          async () => {
-            const current = this.o.service.ledger.get(job.id) ?? job;
-            await this.sendFinal(current, payload);
-            for (const batch of overflow) {
-              await this.postInChannel(current.delivery.channelId, { content: '', embeds: [], components: [], files: batch });
-            }
-          },
-          { global: !viaInteraction(job) || overflow.length > 0 },
-        );
-        log.info('result delivered', { outcome: result.kind, images: images?.files.length ?? 0 });
-      });
-      this.o.service.markDelivered(job.id);
+      // Few deliveries at once: each has its files on disk and uploads them until Discord has them.
+      const delivered = await this.deliveries.run(() => this.sendResult(job, result, spool, log));
+      this.o.service.markDelivered(job.id, delivered);
       this.done.add(job.id);
       this.o.outbox.drop(job.id);
       this.o.outbox.drop(`${job.id}:react`);
@@ -208,19 +189,71 @@ export class JobMessenger {
     }
   }
 
+  /**
+   * Fetches the outputs and sends the final message. Discord refusing a file as too
+   * large (413, code 40005) is no failed delivery: the files are sorted again for the
+   * limit every bot has, then the message goes without them and names each.
+   * Resolves with the result as delivered (which files were posted).
+   */
+  private async sendResult(job: JobRow, result: FinalResult, spool: Spool, log: Logger): Promise<FinalResult> {
+    let limit = this.uploadLimitOf(job);
+    let refused = false;
+    for (;;) {
+      let outputs: FinalOutputs | undefined;
+      let delivered = result;
+      if (result.kind === 'success') {
+        const http = this.o.pool.byUrl(result.server)?.client.http;
+        const { delivered: withFiles, ...fetched } = await fetchFinalOutputs(http, result, limit, spool, job.id, refused);
+        delivered = withFiles;
+        outputs = job.delivery.spoiler ? asSpoilers(fetched) : fetched;
+      }
+      const tr = this.tr(job);
+      const payload = finalView(job, delivered, tr, outputs);
+      const overflow = outputs?.overflow ?? [];
+      try {
+        await this.o.outbox.push(
+          job.id,
+          'final',
+          async () => {
+            const current = this.o.service.ledger.get(job.id) ?? job;
+            await this.sendFinal(current, payload);
+            for (const batch of overflow) {
+              await this.postInChannel(current.delivery.channelId, { content: '', embeds: [], components: [], files: batch }).catch(async (err: unknown) => {
+                if (!isTooLarge(err)) throw err;
+                const names = batch.map((f) => f.name).join(', ');
+                await this.postInChannel(current.delivery.channelId, {
+                  content: `ℹ️ ${tr.t('note.overflow_refused', { names, job: job.id })}`,
+                  embeds: [],
+                  components: [],
+                  files: [],
+                });
+              });
+            }
+          },
+          { global: !viaInteraction(job) || overflow.length > 0 },
+        );
+      } catch (err) {
+        if (!isTooLarge(err) || !outputs || outputs.files.length === 0 || refused) throw err;
+        // First the limit every bot has; if Discord refuses even that, the message goes without files.
+        if (limit > SAFE_UPLOAD_LIMIT) limit = SAFE_UPLOAD_LIMIT;
+        else refused = true;
+        log.warn('Discord refused the files as too large; sorting them again', { limit, refused });
+        continue;
+      }
+      log.info('result delivered', { outcome: result.kind, files: outputs?.files.length ?? 0 });
+      return delivered;
+    }
+  }
+
+  /** The limit Discord gave the job's interaction, else the guild's by its boost tier. */
+  private uploadLimitOf(job: JobRow): number {
+    return job.delivery.uploadLimit ?? this.o.uploadLimit(job.delivery.guildId);
+  }
+
   private async sendFinal(job: JobRow, payload: MessagePayload): Promise<void> {
     try {
       await this.edit(job, payload);
     } catch (err) {
-      if (isStatus(err, 413) && payload.files.length > 0) {
-        await this.edit(job, {
-          ...payload,
-          files: [],
-          embeds: payload.embeds.map(({ image: _image, ...e }) => e),
-          content: `${payload.content}\nℹ️ ${this.tr(job).t('note.too_large_for_server')}`,
-        });
-        return;
-      }
       if (this.gone.has(job.id)) {
         // A moderator deleted the job's message: the result still reaches its owner, in a new message.
         const posted = await this.postInChannel(
@@ -355,4 +388,9 @@ function isCode(err: unknown, code: number): boolean {
 
 function isStatus(err: unknown, status: number): boolean {
   return (err as { status?: number }).status === status;
+}
+
+/** Discord's "Request entity too large": HTTP 413, code 40005. */
+function isTooLarge(err: unknown): boolean {
+  return isStatus(err, 413) || isCode(err, 40005);
 }

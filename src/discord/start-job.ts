@@ -51,6 +51,12 @@ export async function deferJobReply(interaction: StartingInteraction): Promise<M
   return interaction.fetchReply();
 }
 
+/** `attachment_size_limit` of the interaction (boosts included), when Discord sent one. */
+function attachmentSizeLimit(interaction: StartingInteraction): number | null {
+  const limit: unknown = interaction.attachmentSizeLimit;
+  return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? limit : null;
+}
+
 export async function startJob(
   interaction: StartingInteraction,
   ctx: BotContext,
@@ -86,6 +92,7 @@ export async function startJob(
     // Whoever presses Re-roll or Retry is answered in their own language.
     locale: localeOf(interaction, ctx.config.DEFAULT_LOCALE),
     spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
+    uploadLimit: attachmentSizeLimit(interaction),
   });
   ctx.messenger.track(row);
   return row;
