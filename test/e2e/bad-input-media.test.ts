@@ -34,7 +34,7 @@ const CASES: Case[] = [
     option: 'image',
     file: { filename: 'clip.mp4', contentType: 'video/mp4', bytes: mediaFixture('video.mp4') },
     en: 'The image "clip.mp4" is not an image (video/mp4). Attach a PNG, JPEG or WEBP file.',
-    zh: 'image “clip.mp4” 不是图片（video/mp4）。',
+    zh: 'image 选项的文件“clip.mp4”不是图片（video/mp4）。',
     downloaded: false,
   },
   {
@@ -43,7 +43,7 @@ const CASES: Case[] = [
     option: 'audio',
     file: { filename: 'song.mp3', contentType: 'audio/mpeg', bytes: Buffer.from('Dear diary, today I renamed a text file.\n') },
     en: 'The audio "song.mp3" is named like a sound file, but its contents are not audio (it may be another file renamed). Attach the sound file itself.',
-    zh: 'audio “song.mp3” 的文件名像是音频，但内容并不是音频',
+    zh: 'audio 选项的文件“song.mp3”名字像音频，但内容并不是音频',
     downloaded: true,
   },
   {
@@ -52,7 +52,7 @@ const CASES: Case[] = [
     option: 'audio',
     file: { filename: 'long.flac', contentType: 'audio/flac', bytes: mediaFixture('audio.flac'), sizeOverride: 3 * 1024 * 1024 },
     en: 'The audio "long.flac" is 3 MB; the limit is 1 MB. Attach a smaller file.',
-    zh: 'audio “long.flac” 大小为 3 MB，上限为 1 MB。',
+    zh: 'audio 选项的文件“long.flac”大小为 3 MB，上限为 1 MB。',
     downloaded: false,
   },
   {
@@ -61,7 +61,7 @@ const CASES: Case[] = [
     option: 'video',
     file: { filename: 'cat.png', contentType: 'image/png', bytes: makePng(8, 8) },
     en: 'The video "cat.png" is not a video (image/png). Attach an MP4, WEBM or MOV file.',
-    zh: 'video “cat.png” 不是视频（image/png）。',
+    zh: 'video 选项的文件“cat.png”不是视频（image/png）。',
     downloaded: false,
   },
   {
@@ -70,7 +70,7 @@ const CASES: Case[] = [
     option: 'video',
     file: { filename: 'clip.txt', contentType: 'video/mp4', bytes: mediaFixture('video.mp4') },
     en: 'The video "clip.txt" is not a video (.txt).',
-    zh: 'video “clip.txt” 不是视频（.txt）。',
+    zh: 'video 选项的文件“clip.txt”不是视频（.txt）。',
     downloaded: false,
   },
 ];

@@ -23,6 +23,7 @@ const jobOf = (m: StoredMessage) => /job (\w+)/.exec(m.embeds?.[0]?.footer?.text
 interface CommandJson {
   name: string;
   description: string;
+  description_localizations?: Record<string, string> | null;
   options?: CommandJson[];
 }
 const generateCommand = (harness: Harness) => {
@@ -46,7 +47,12 @@ describe('the shipped video and music workflows', () => {
     expect(generate.options?.map((o) => o.name).sort()).toEqual(['img2img', 'img2vid', 'inpaint', 'lora', 'txt2img', 'txt2music', 'txt2vid']);
     expect(characters(generate)).toBeLessThanOrEqual(8000);
     const img2vid = generate.options!.find((o) => o.name === 'img2vid')!;
-    expect(img2vid.options?.map((o) => o.name)).toEqual(['prompt', 'image', 'negative', 'frames', 'fps', 'width', 'height', 'seed', 'steps', 'cfg']);
+    expect(img2vid.options?.map((o) => o.name)).toEqual(['prompt', 'image', 'negative', 'frames', 'fps', 'width', 'height', 'seed', 'steps', 'cfg', 'spoiler']);
+    // In Chinese too, every one of them.
+    for (const name of ['img2vid', 'txt2vid', 'txt2music']) {
+      const sub = generate.options!.find((o) => o.name === name)!;
+      for (const item of [sub, ...(sub.options ?? [])]) expect(item.description_localizations?.['zh-CN'], `${name} ${item.name}`).toMatch(/[\u4e00-\u9fff]/);
+    }
   });
 });
 
