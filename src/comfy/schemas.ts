@@ -114,7 +114,9 @@ export type QueueState = z.infer<typeof QueueState>;
  * vary by node (`images`, `gifs`, `audio`, `3d`, `text`, custom ones); read it
  * with `outputsOf` (outputs.ts), which types every file and text it holds.
  */
-export const NodeOutput = OpaqueObject;
+export const NodeOutput = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+  error: 'expected an output dict',
+});
 export type NodeOutput = z.infer<typeof NodeOutput>;
 
 export const StatusMessage = z.tuple([z.string(), OpaqueObject]);

@@ -40,10 +40,6 @@ export interface SpooledFile {
   size: number;
 }
 
-export function sizeOf(file: FileToSend): number {
-  return Buffer.isBuffer(file.data) ? file.data.length : file.data.size;
-}
-
 export interface MessagePayload {
   content: string;
   embeds: APIEmbed[];

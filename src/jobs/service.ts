@@ -16,7 +16,7 @@ import { checkLimits, type Limits } from './limits.ts';
 import type { FinalResult, Refusal, ResultOutput } from './result.ts';
 import { UserError, type LostReason, type Notice } from './user-error.ts';
 
-export type { FinalResult, Refusal, ResultFile, ResultOutput, StoredResult, SuccessResult } from './result.ts';
+export type { FinalResult, ResultFile, ResultOutput, SuccessResult } from './result.ts';
 
 export interface Attachment {
   bytes: Buffer;

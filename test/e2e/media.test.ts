@@ -118,7 +118,7 @@ describe('media results', () => {
     const whole = `${long} — as the fake computed it`;
     expect(final.attachments.map((a) => a.filename)).toEqual(['text-99.txt']);
     expect(bytesOf(final.attachments[0]!)?.toString('utf8')).toBe(whole);
-    expect(final.content!.length).toBeLessThanOrEqual(2000);
+    expect(final.content.length).toBeLessThanOrEqual(2000);
     expect(final.content).toContain('```\nline 000\nline 001');
     expect(final.content).toContain('The whole text is attached as text-99.txt.');
   });

@@ -28,7 +28,7 @@ async function run(fake: FakeComfy, prompt: unknown): Promise<Record<string, unk
 
 async function view(fake: FakeComfy, e: { filename: string; subfolder: string; type: string }, extra = '', headers: Record<string, string> = {}) {
   const q = new URLSearchParams({ filename: e.filename, subfolder: e.subfolder, type: e.type });
-  const res = await fetch(`${fake.url}/view?${q}${extra}`, { headers });
+  const res = await fetch(`${fake.url}/view?${q.toString()}${extra}`, { headers });
   return { status: res.status, type: res.headers.get('content-type'), headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 

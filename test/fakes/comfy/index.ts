@@ -30,7 +30,7 @@ export type { NodeError } from './node-faults.ts';
 export type { SocketInfo } from './ws-hub.ts';
 export type { ModelFolders } from './models.ts';
 export type { CustomNodePack } from './custom-nodes.ts';
-export { mediaFixture, padMp4 } from './media.ts';
+export { mediaFixture } from './media.ts';
 
 export interface FakeComfyOptions {
   /** Emulates a reverse proxy prefix, e.g. '/comfy'. */

@@ -81,7 +81,7 @@ function source(r: MediaRequest, value: Json | undefined): { classType: string; 
   const node = r.prompt.get(value[0]);
   if (!(node instanceof Map)) return null;
   const inputs = node.get('inputs');
-  return { classType: String(node.get('class_type')), inputs: inputs instanceof Map ? inputs : new Map(), id: value[0] };
+  return { classType: pyStr(node.get('class_type')), inputs: inputs instanceof Map ? inputs : new Map(), id: value[0] };
 }
 
 /** SaveVideo of a LoadVideo copies its streams (VideoFromFile); of CreateVideo it encodes H.264 (the fixture). */
@@ -174,7 +174,7 @@ const SAVERS: Record<string, Saver> = {
     const format = stringInput(r.inputs, 'format', 'image/gif');
     const type = r.inputs.get('save_output') === false ? 'temp' : 'output';
     const prefix = stringInput(r.inputs, 'filename_prefix', 'AnimateDiff');
-    const [ext, bytes] =
+    const [ext, bytes]: [string, () => Buffer] =
       format === 'image/gif'
         ? ['gif', () => mediaFixture('animated.gif')]
         : format === 'image/webp'
@@ -184,7 +184,7 @@ const SAVERS: Record<string, Saver> = {
             : ['mp4', () => padMp4(mediaFixture('video.mp4'), r.padBytes)];
     // The first frame as a PNG next to it (the `workflow` field), then the video.
     const [first] = save(r, type, prefix, 'png', () => mediaFixture('animated.png'), { vhs: true });
-    const [video] = save(r, type, prefix, ext as string, bytes as () => Buffer, { vhs: true });
+    const [video] = save(r, type, prefix, ext, bytes, { vhs: true });
     const entry = new Map<string, Json>([
       ['filename', video!.filename],
       ['subfolder', video!.subfolder],
