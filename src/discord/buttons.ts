@@ -94,9 +94,11 @@ async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<C
   const job = ctx.service.ledger.get(id.job);
   const target = imageWorkflow(ctx);
   await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {}, spoiler: job?.delivery.spoiler ?? false }, async (delivery) => {
-    const result = job?.result as { kind?: string; images?: Array<{ filename: string; subfolder: string; type: 'output' | 'input' | 'temp' }>; server?: string } | null;
-    const image = result?.kind === 'success' ? result.images?.[id.image] : undefined;
-    const backend = result?.server ? ctx.pool.byUrl(result.server) : undefined;
+    const result = job?.result;
+    const output = result?.kind === 'success' ? result.outputs[id.image] : undefined;
+    // Only a still can be an input image (the button is only on results that show one).
+    const image = output && output.kind === 'image' ? output : undefined;
+    const backend = result?.kind === 'success' ? ctx.pool.byUrl(result.server) : undefined;
     if (!job || !target || !image || !backend) throw new UserError('job.image_gone');
     const prompt = interaction.fields.getTextInputValue('prompt');
     const given: Record<string, unknown> = {};

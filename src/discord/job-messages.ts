@@ -11,12 +11,12 @@ import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
 import { translator, type Translator } from './i18n/index.ts';
-import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
+import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalOutputs, type LiveState, type MessagePayload } from './job-view.ts';
 import { OutboxClosedError, type Outbox } from './outbox.ts';
 import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
 import { messageRequest } from './message-request.ts';
-import { fetchFinalImages, type Spool } from './results.ts';
+import { fetchFinalOutputs, SAFE_UPLOAD_LIMIT, type Spool } from './results.ts';
 
 export interface JobMessengerOptions {
   /** Requests with the bot's token. */
@@ -27,7 +27,7 @@ export interface JobMessengerOptions {
   pool: BackendPool;
   outbox: Outbox;
   log: Logger;
-  /** Upload limit of a guild in bytes (depends on its boost tier). */
+  /** Upload limit of a guild in bytes (depends on its boost tier), for jobs whose interaction did not say. */
   uploadLimit: (guildId: string | null) => number;
   /** Move to a channel message this long before the interaction token expires. */
   tokenMarginMs?: number;
@@ -43,6 +43,9 @@ const INVALID_WEBHOOK_TOKEN = 50027;
 const UNKNOWN_WEBHOOK = 10015;
 /** A user whose direct messages are closed to the bot (or who shares no server with it any more). */
 const CANNOT_MESSAGE_USER = 50007;
+
+/** Where a job's final message went. */
+type Where = 'channel' | 'ephemeral' | 'dm' | 'nowhere';
 
 export class JobMessenger {
   private readonly live = new Map<string, LiveState>();
@@ -126,7 +129,10 @@ export class JobMessenger {
         state.phase = 'running';
         state.value = u.value;
         state.max = u.max;
-        if (u.node) state.node = u.node;
+        if (u.node) {
+          state.node = u.node;
+          state.progressNode = u.node;
+        }
         break;
       case 'preview':
         state.preview = { image: u.image, mime: u.mime };
@@ -179,22 +185,26 @@ export class JobMessenger {
     /** The language of the one who asked (the message is theirs now). */
     tr: Translator,
   ): Promise<'shown' | 'gone'> {
-    const result = job.result as FinalResult;
+    const result = job.result;
+    if (!result || result.kind === 'rejected') return 'gone';
     const spool: Spool = { prefix: join(this.o.spoolDir, `show-${job.id}-${randomUUID().slice(0, 8)}`), written: [] };
     try {
-      let images: FinalImages | undefined;
+      let outputs: FinalOutputs | undefined;
+      let shownResult: FinalResult = result;
       if (result.kind === 'success') {
         const http = this.o.pool.byUrl(result.server)?.client.http;
-        images = await this.deliveries.run(() => fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool));
-        if (result.images.length > 0 && images.files.length === 0 && images.overflow.length === 0) return 'gone';
+        const { delivered, ...fetched } = await this.deliveries.run(() => fetchFinalOutputs(http, result, this.uploadLimitOf(job), spool, job.id));
+        const files = result.outputs.filter((o) => o.kind !== 'text');
+        if (files.length > 0 && fetched.files.length === 0 && fetched.overflow.length === 0 && fetched.missing === files.length) return 'gone';
+        shownResult = delivered;
         // Shown again as it was first: a spoiler stays one.
-        if (job.delivery.spoiler) images = asSpoilers(images);
+        outputs = job.delivery.spoiler ? asSpoilers(fetched) : fetched;
       }
-      const payload = finalView(job, result, tr, images);
+      const payload = finalView(job, shownResult, tr, outputs);
       const shown = { ...payload, content: `${header}\n${payload.content}` };
       const route = Routes.webhookMessage(reply.applicationId, reply.token, '@original');
       await this.o.interactionRest.patch(route, { ...(await messageRequest(shown)), auth: false });
-      for (const [i, batch] of (images?.overflow ?? []).entries()) {
+      for (const [i, batch] of (outputs?.overflow ?? []).entries()) {
         const more = { content: '', embeds: [], components: [], files: batch };
         if (reply.ephemeral) {
           await this.o.interactionRest.post(Routes.webhook(reply.applicationId, reply.token), {
@@ -223,34 +233,9 @@ export class JobMessenger {
     const log = this.o.log.child({ jobId: job.id, userId: job.userId, promptId: job.promptId });
     const spool: Spool = { prefix: join(this.o.spoolDir, job.id), written: [] };
     try {
-      // Few deliveries at once: each has its images on disk and uploads them until Discord has them.
-      await this.deliveries.run(async () => {
-        let images: FinalImages | undefined;
-        if (result.kind === 'success') {
-          const http = this.o.pool.byUrl(result.server)?.client.http;
-          images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool);
-          if (job.delivery.spoiler) images = asSpoilers(images);
-        }
-        const payload = finalView(job, result, this.tr(job), images);
-        const overflow = images?.overflow ?? [];
-        await this.o.outbox.push(
-          job.id,
-          'final',
-          async () => {
-            const current = this.o.service.ledger.get(job.id) ?? job;
-            const where = await this.sendFinal(current, payload);
-            for (const batch of overflow) {
-              const more = { content: '', embeds: [], components: [], files: batch };
-              if (where === 'dm') await this.postInDm(current, more);
-              else if (where === 'ephemeral') await this.followUpPrivately(current, more);
-              else if (where === 'channel') await this.postInChannel(current.delivery.channelId, more);
-            }
-          },
-          { global: !viaInteraction(job) || overflow.length > 0 },
-        );
-        log.info('result delivered', { outcome: result.kind, images: images?.files.length ?? 0 });
-      });
-      this.o.service.markDelivered(job.id);
+      // Few deliveries at once: each has its files on disk and uploads them until Discord has them.
+      const delivered = await this.deliveries.run(() => this.sendResult(job, result, spool, log));
+      this.o.service.markDelivered(job.id, delivered);
       this.done.add(job.id);
       this.o.outbox.drop(job.id);
       this.o.outbox.drop(`${job.id}:react`);
@@ -265,21 +250,82 @@ export class JobMessenger {
   }
 
   /**
-   * Writes the final message; says where it went, for the images that follow it
+   * Fetches the outputs and sends the final message. Discord refusing a file as too
+   * large (413, code 40005) is no failed delivery: the files are sorted again for the
+   * limit every bot has, then the message goes without them and names each.
+   * Resolves with the result as delivered (which files were posted).
+   */
+  private async sendResult(job: JobRow, result: FinalResult, spool: Spool, log: Logger): Promise<FinalResult> {
+    let limit = this.uploadLimitOf(job);
+    let refused = false;
+    for (;;) {
+      let outputs: FinalOutputs | undefined;
+      let delivered = result;
+      if (result.kind === 'success') {
+        const http = this.o.pool.byUrl(result.server)?.client.http;
+        const { delivered: withFiles, ...fetched } = await fetchFinalOutputs(http, result, limit, spool, job.id, refused);
+        delivered = withFiles;
+        outputs = job.delivery.spoiler ? asSpoilers(fetched) : fetched;
+      }
+      const tr = this.tr(job);
+      const payload = finalView(job, delivered, tr, outputs);
+      const overflow = outputs?.overflow ?? [];
+      try {
+        await this.o.outbox.push(
+          job.id,
+          'final',
+          async () => {
+            const current = this.o.service.ledger.get(job.id) ?? job;
+            const where = await this.sendFinal(current, payload);
+            for (const batch of overflow) {
+              const more = { content: '', embeds: [], components: [], files: batch };
+              await this.postMore(current, where, more).catch(async (err: unknown) => {
+                if (!isTooLarge(err)) throw err;
+                const names = batch.map((f) => f.name).join(', ');
+                await this.postMore(current, where, {
+                  content: `ℹ️ ${tr.t('note.overflow_refused', { names, job: job.id })}`,
+                  embeds: [],
+                  components: [],
+                  files: [],
+                });
+              });
+            }
+          },
+          { global: !viaInteraction(job) || overflow.length > 0 },
+        );
+      } catch (err) {
+        if (!isTooLarge(err) || !outputs || outputs.files.length === 0 || refused) throw err;
+        // First the limit every bot has; if Discord refuses even that, the message goes without files.
+        if (limit > SAFE_UPLOAD_LIMIT) limit = SAFE_UPLOAD_LIMIT;
+        else refused = true;
+        log.warn('Discord refused the files as too large; sorting them again', { limit, refused });
+        continue;
+      }
+      log.info('result delivered', { outcome: result.kind, files: outputs?.files.length ?? 0 });
+      return delivered;
+    }
+  }
+
+  /** The limit Discord gave the job's interaction, else the guild's by its boost tier. */
+  private uploadLimitOf(job: JobRow): number {
+    return job.delivery.uploadLimit ?? this.o.uploadLimit(job.delivery.guildId);
+  }
+
+  /** More of a result after its first message, where that message went ('nowhere': kept for /show). */
+  private async postMore(job: JobRow, where: Where, more: MessagePayload): Promise<void> {
+    if (where === 'dm') await this.postInDm(job, more);
+    else if (where === 'ephemeral') await this.followUpPrivately(job, more);
+    else if (where === 'channel') await this.postInChannel(job.delivery.channelId, more);
+  }
+
+  /**
+   * Writes the final message; says where it went, for the files that follow it
    * ('nowhere': a private result whose owner cannot get a DM was kept for /show).
    */
-  private async sendFinal(job: JobRow, payload: MessagePayload): Promise<'channel' | 'ephemeral' | 'dm' | 'nowhere'> {
+  private async sendFinal(job: JobRow, payload: MessagePayload): Promise<Where> {
     try {
       return await this.edit(job, payload, { final: true });
     } catch (err) {
-      if (isStatus(err, 413) && payload.files.length > 0) {
-        return await this.edit(job, {
-          ...payload,
-          files: [],
-          embeds: payload.embeds.map(({ image: _image, ...e }) => e),
-          content: `${payload.content}\nℹ️ ${this.tr(job).t('note.too_large_for_server')}`,
-        }, { final: true });
-      }
       // A dismissed ephemeral reply is gone too: the private result goes by DM, never into the channel.
       if (this.gone.has(job.id) && job.delivery.private) return this.deliverPrivately(job, payload);
       if (this.gone.has(job.id)) {
@@ -300,7 +346,7 @@ export class JobMessenger {
    * Edits the job's message wherever it lives: the interaction reply while its
    * token is valid, a channel message after.
    */
-  private async edit(job: JobRow, payload: MessagePayload, options: { final?: boolean } = {}): Promise<'channel' | 'ephemeral' | 'dm' | 'nowhere'> {
+  private async edit(job: JobRow, payload: MessagePayload, options: { final?: boolean } = {}): Promise<Where> {
     const d = job.delivery;
     if (d.private && !d.channelMessageId) return this.editPrivate(job, payload, options.final ?? false);
     try {
@@ -498,4 +544,9 @@ function isCode(err: unknown, code: number): boolean {
 
 function isStatus(err: unknown, status: number): boolean {
   return (err as { status?: number }).status === status;
+}
+
+/** Discord's "Request entity too large": HTTP 413, code 40005. */
+function isTooLarge(err: unknown): boolean {
+  return isStatus(err, 413) || isCode(err, 40005);
 }

@@ -53,6 +53,12 @@ export async function deferJobReply(interaction: StartingInteraction, ctx: Pick<
   return interaction.fetchReply();
 }
 
+/** `attachment_size_limit` of the interaction (boosts included), when Discord sent one. */
+function attachmentSizeLimit(interaction: StartingInteraction): number | null {
+  const limit: unknown = interaction.attachmentSizeLimit;
+  return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? limit : null;
+}
+
 export async function startJob(
   interaction: StartingInteraction,
   ctx: BotContext,
@@ -89,6 +95,7 @@ export async function startJob(
     locale: localeOf(interaction, ctx.config.DEFAULT_LOCALE),
     spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
     ...(reply.flags.has(MessageFlags.Ephemeral) ? { private: true } : {}),
+    uploadLimit: attachmentSizeLimit(interaction),
   });
   ctx.messenger.track(row);
   return row;

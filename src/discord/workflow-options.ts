@@ -5,7 +5,7 @@ import {
   type APIApplicationCommandSubcommandOption,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import type { Manifest, ManifestOption } from '../workflows/manifest.ts';
+import { isUploadOption, type Manifest, type ManifestOption } from '../workflows/manifest.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { aspectValues } from '../workflows/aspect-option.ts';
 import type { Aspect } from '../workflows/aspect.ts';
@@ -83,6 +83,8 @@ export function optionJson(o: ManifestOption, manifest: Manifest, defaultLocale:
       return { ...base, type: ApplicationCommandOptionType.String, choices: aspectValues(o).map((v) => aspectChoice(v, defaultLocale)) };
     case 'image':
     case 'mask':
+    case 'video':
+    case 'audio':
       return { ...base, type: ApplicationCommandOptionType.Attachment };
   }
 }
@@ -112,7 +114,7 @@ export function readValues(interaction: ChatInputCommandInteraction, w: LoadedWo
   const values: Record<string, unknown> = {};
   for (const o of w.manifest.options) {
     const v = interaction.options.get(o.name)?.value;
-    if (v === undefined || v === null || o.type === 'image' || o.type === 'mask') continue;
+    if (v === undefined || v === null || isUploadOption(o)) continue;
     values[o.name] = v;
   }
   return values;

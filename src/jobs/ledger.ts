@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { StoredResult } from './result.ts';
 
 export const JobState = z.enum([
   'submitting', // recorded, not yet accepted by ComfyUI
@@ -40,6 +41,12 @@ export const Delivery = z.object({
    * with the interaction token; a result that outlives the token goes by direct message.
    */
   private: z.boolean().optional(),
+  /**
+   * The largest file Discord takes in this channel, in bytes: the interaction's
+   * `attachment_size_limit` (boosts and Nitro included) when Discord sent one.
+   * Without it (and in rows written before it was kept) the guild's boost tier decides.
+   */
+  uploadLimit: z.number().positive().nullish(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 
@@ -58,8 +65,8 @@ export const JobRow = z.object({
   seeds: z.record(z.string(), z.number()),
   state: JobState,
   outcome: Outcome.nullable(),
-  /** What the final message needs: images, error text… */
-  result: z.unknown().nullable(),
+  /** What the final message needs (outputs, error text…), or why the job was refused; null when it cannot be read. */
+  result: StoredResult.nullable().catch(null),
   delivery: Delivery,
   attempts: z.number(),
   createdAt: z.number(),

@@ -22,6 +22,10 @@ export const USER_ERROR_CODES = [
   'backend.no_model', // { models }: "name (folder), …"
   // attachments
   'attachment.not_image', // { option, name, type }
+  'attachment.not_video', // { option, name, type }: a content type, or ".ext" when the name does not fit
+  'attachment.not_audio', // { option, name, type }: the same
+  'attachment.video_contents', // { option, name }: named like a video, but its bytes are not one
+  'attachment.audio_contents', // { option, name }: named like a sound file, but its bytes are not one
   'attachment.too_large', // { option, name, size, limit } (bytes)
   'attachment.larger_than_limit', // { option, name, limit } (bytes; the size is only known to exceed it)
   'attachment.no_address', // { option, name }
@@ -72,6 +76,7 @@ export const LOST_CODES = [
   'server_forgot', // ComfyUI no longer knows the prompt (neither queued nor in its history)
   'server_removed', // the job's server is no longer configured
   'not_moved', // { error }: it left a dead server and no other took it; `cause` when the reason was a refusal
+  'result_unreadable', // the ledger holds a result this version cannot read
 ] as const;
 export type LostCode = (typeof LOST_CODES)[number];
 export interface LostReason {

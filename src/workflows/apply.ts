@@ -4,11 +4,11 @@ import { z } from 'zod';
 import type { ApiWorkflow, UploadAnswer } from '../comfy/index.ts';
 import { aspectValues, resolveAspects } from './aspect-option.ts';
 import { findNode, imageInputValue, MAX_SEED, randomSeed, seedInputs, setInput, splitNodeInput, type Random } from './edit.ts';
-import type { ManifestOption, OptionOf } from './manifest.ts';
+import { isUploadOption, type ManifestOption, type OptionOf } from './manifest.ts';
 import type { LoadedWorkflow } from './registry.ts';
 
 export interface ApplyOptions {
-  /** Upload answers for image and mask options, by option name. */
+  /** Upload answers for attachment options (image, mask, video, audio), by option name. */
   uploads?: Record<string, UploadAnswer>;
   random?: Random;
   /** Seeds to use instead of random ones, keyed as in the result's `seeds`: reruns a job exactly. */
@@ -32,6 +32,8 @@ export const OPTION_PROBLEM_CODES = [
   'required', // { option }
   'image_required', // { option }: attach an image
   'not_image', // { option }
+  'file_required', // { option }: attach a video or sound file (video and audio options)
+  'not_file', // { option }: not the name of an uploaded file
   'not_text', // { option, got }
   'not_integer', // { option, got }
   'not_number', // { option, got }
@@ -79,12 +81,12 @@ export function applyOptions(loaded: LoadedWorkflow, values: Record<string, unkn
   };
 
   for (const option of manifest.options) {
-    if (option.type === 'image' || option.type === 'mask') continue;
+    if (isUploadOption(option)) continue;
     const value = given[option.name] ?? ('default' in option ? option.default : undefined);
     if (value !== undefined) setTargets(option, value);
   }
   // Masks after images: both may target the same LoadImage, and the mask upload is the image with its alpha.
-  for (const type of ['image', 'mask'] as const) {
+  for (const type of ['image', 'video', 'audio', 'mask'] as const) {
     for (const option of manifest.options.filter((o) => o.type === type)) {
       const upload = options.uploads?.[option.name];
       const value = upload ? imageInputValue(upload) : given[option.name];
@@ -109,10 +111,10 @@ export function applyOptions(loaded: LoadedWorkflow, values: Record<string, unkn
   }
 
   // Options nobody set keep the workflow's value; record it so the job shows and reruns with what it used.
-  // Not for images: the workflow's placeholder file is no picture the user chose.
+  // Not for attachments: the workflow's placeholder file is no file the user chose.
   for (const option of manifest.options) {
     const first = option.targets[0];
-    if (params[option.name] !== undefined || !first || option.type === 'image' || option.type === 'mask') continue;
+    if (params[option.name] !== undefined || !first || isUploadOption(option)) continue;
     const value = findNode(workflow, first.node).node.inputs[first.input];
     if (value !== undefined) params[option.name] = value;
   }
@@ -165,7 +167,7 @@ const schemas = new WeakMap<LoadedWorkflow, Map<string, z.ZodType>>();
 
 function valuesSchema(loaded: LoadedWorkflow, uploads: Record<string, UploadAnswer>): z.ZodType {
   const { options } = loaded.manifest;
-  const uploaded = (o: ManifestOption) => (o.type === 'image' || o.type === 'mask') && uploads[o.name] !== undefined;
+  const uploaded = (o: ManifestOption) => isUploadOption(o) && uploads[o.name] !== undefined;
   const key = options.filter(uploaded).map((o) => o.name).join('\0');
   let byUploads = schemas.get(loaded);
   if (!byUploads) schemas.set(loaded, (byUploads = new Map<string, z.ZodType>()));
@@ -199,7 +201,8 @@ function problemOf(issue: z.core.$ZodIssue, loaded: LoadedWorkflow): OptionValue
   const manifestOption = loaded.manifest.options.find((o) => o.name === option);
   const input = (issue as { input?: unknown }).input;
   if (input === undefined) {
-    const code = manifestOption?.type === 'image' || manifestOption?.type === 'mask' ? 'image_required' : 'required';
+    const type = manifestOption?.type;
+    const code = type === 'image' || type === 'mask' ? 'image_required' : type === 'video' || type === 'audio' ? 'file_required' : 'required';
     return { option, code, data: { option } };
   }
   const code: OptionProblemCode = manifestOption ? TYPE_PROBLEM[manifestOption.type] : 'not_text';
@@ -215,6 +218,8 @@ const TYPE_PROBLEM: Record<ManifestOption['type'], OptionProblemCode> = {
   image: 'not_image',
   mask: 'not_image',
   aspect: 'not_choice',
+  video: 'not_file',
+  audio: 'not_file',
 };
 
 /** A value as the user sent it, in no language: numbers as digits, anything else as JSON. */
@@ -274,6 +279,10 @@ function valueSchema(option: ManifestOption): z.ZodType {
     case 'image':
     case 'mask':
       // An already uploaded file, by the name ComfyUI knows it under (e.g. a previous result reused as a source).
+      return z.string(typed).min(1, { error: () => name });
+    case 'video':
+    case 'audio':
+      // As for images: the name of an uploaded file (the attachment itself is checked in the Discord layer).
       return z.string(typed).min(1, { error: () => name });
   }
 }

@@ -76,6 +76,10 @@ const NumberOption = z.strictObject({
 const BooleanOption = z.strictObject({ ...common, type: z.literal('boolean'), default: z.boolean().optional() });
 const ChoiceOption = z.strictObject({ ...common, type: z.literal('choice'), choices: ChoiceSource, default: z.string().optional() });
 const ImageOption = z.strictObject({ ...common, type: z.literal('image') });
+/** An attached video, uploaded and set on e.g. `LoadVideo.file`. */
+const VideoOption = z.strictObject({ ...common, type: z.literal('video') });
+/** An attached sound file, uploaded and set on e.g. `LoadAudio.audio`. */
+const AudioOption = z.strictObject({ ...common, type: z.literal('audio') });
 const MaskOption = z.strictObject({
   ...common,
   type: z.literal('mask'),
@@ -105,10 +109,14 @@ const AspectOption = z.strictObject({
 });
 
 const OptionSchema = z
-  .discriminatedUnion('type', [TextOption, IntegerOption, NumberOption, BooleanOption, ChoiceOption, ImageOption, MaskOption, AspectOption])
+  .discriminatedUnion('type', [TextOption, IntegerOption, NumberOption, BooleanOption, ChoiceOption, ImageOption, MaskOption, VideoOption, AudioOption, AspectOption])
   .transform((o) => ({ ...o, description: o.description ?? describeName(o.name) }));
 
-export const OPTION_TYPES = ['text', 'integer', 'number', 'boolean', 'choice', 'image', 'mask', 'aspect'] as const;
+export const OPTION_TYPES = ['text', 'integer', 'number', 'boolean', 'choice', 'image', 'mask', 'video', 'audio', 'aspect'] as const;
+
+/** Option types whose value is a file the user attaches, uploaded to the server that runs the job. */
+export const UPLOAD_TYPES = ['image', 'mask', 'video', 'audio'] as const;
+export type UploadType = (typeof UPLOAD_TYPES)[number];
 
 const LocaleTag = z.string().refine((tag) => DISCORD_LOCALES.some((l) => l === tag || l.split('-')[0] === tag), {
   error: `is not a Discord locale (use one of ${DISCORD_LOCALES.join(', ')})`,
@@ -162,6 +170,11 @@ export type Manifest = z.output<typeof Manifest>;
 export type ManifestOption = Manifest['options'][number];
 export type OptionType = ManifestOption['type'];
 export type OptionOf<T extends OptionType> = Extract<ManifestOption, { type: T }>;
+export type UploadOption = OptionOf<UploadType>;
+
+export function isUploadOption(o: ManifestOption): o is UploadOption {
+  return (UPLOAD_TYPES as readonly string[]).includes(o.type);
+}
 
 function describeName(name: string): string {
   const words = name.replace(/[-_]+/g, ' ').trim() || name;

@@ -106,7 +106,7 @@ describe('/generate', () => {
       const jobId = /job (\w+)/.exec(final.embeds?.[0]?.footer?.text ?? '')?.[1];
       const job = h.bot.ledger.get(jobId ?? '');
       const history = await h.bot.pool.backends[0]!.client.http.historyOf(job!.promptId);
-      const ownFiles = Object.values(history!.outputs).flatMap((o) => o.images?.map((img) => img.filename) ?? []);
+      const ownFiles = Object.values(history!.outputs).flatMap((o) => (o['images'] as Array<{ filename: string }> | undefined)?.map((img) => img.filename) ?? []);
       expect(attachmentNames(final)).toEqual(ownFiles);
     }
     expect(h.discord.count429).toBe(0);

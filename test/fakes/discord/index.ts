@@ -104,6 +104,12 @@ export interface InvokerOptions {
   shard?: number;
   locale?: Locale;
   appPermissions?: PermissionsInput;
+  /**
+   * The interaction's `attachment_size_limit` in bytes; default: the guild's tier limit.
+   * `null` leaves the field out (as older API versions did). What the fake accepts
+   * stays the tier's limit, so a larger value here is Discord over-reporting it.
+   */
+  attachmentSizeLimit?: number | null;
 }
 
 export interface SlashCommandOptions extends InvokerOptions {
@@ -573,6 +579,7 @@ export class FakeDiscord {
       token: '',
       user,
       locale: options.locale ?? Locale.EnglishUS,
+      ...(options.attachmentSizeLimit !== undefined ? { attachmentSizeLimit: options.attachmentSizeLimit } : {}),
     };
     base.token = newInteractionToken(base.id);
     if (options.guildId === null) {

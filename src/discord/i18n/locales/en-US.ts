@@ -55,6 +55,7 @@ export const messages = {
   'lost.server_forgot': 'ComfyUI no longer knows this prompt: it is neither queued nor in its history (the server probably restarted)',
   'lost.server_removed': 'its ComfyUI server is no longer configured',
   'lost.not_moved': 'it could not be moved to another ComfyUI server ({error})',
+  'lost.result_unreadable': 'its result could not be read from the job ledger',
   'field.seed': 'Seed',
   'field.steps': 'Steps',
   'field.cfg': 'CFG',
@@ -67,14 +68,11 @@ export const messages = {
   'field.batch': 'Batch',
   'field.lora': 'LoRA',
   'field.time': 'Time',
-  'note.missing': '{n, plural, one {# image} other {# images}} could not be fetched from ComfyUI.',
-  'note.no_images':
-    'The workflow finished but produced no images (its output nodes saved none). If that is unexpected, tell the server owner: the workflow may lack a Save Image node.',
+  'note.missing': '{n, plural, one {# output} other {# outputs}} could not be fetched from ComfyUI.',
   'note.reencoded': "Some images were re-encoded as JPEG to fit Discord's {limit, bytes} upload limit.",
   'note.too_large':
     "{n, plural, one {{files} is too large for Discord's {limit, bytes} upload limit even as a low-quality JPEG; it is in the {folders} folder of the ComfyUI server.} other {{files} are too large for Discord's {limit, bytes} upload limit even as a low-quality JPEG; they are in the {folders} folder of the ComfyUI server.}}",
   'note.and_more': '{files} and {n} more',
-  'note.too_large_for_server': "The images are too large for this server's upload limit; they are saved on the ComfyUI server.",
   'note.original_deleted': '(The original message of this job was deleted.)',
 
   // Buttons and the modal behind "Use as input".
@@ -109,7 +107,6 @@ export const messages = {
   'history.took': 'Took {ms, duration}',
   'history.comfy_status': 'ComfyUI: {status}',
   'history.comfy_status_unknown': 'ComfyUI: unknown',
-  'history.output': '• node {node}: {file}',
   'history.gone_from_comfy': 'ComfyUI no longer has this prompt in its history.',
   'history.unknown_id': 'Neither this bot nor ComfyUI knows that id.',
   'outcome.success': 'done',
@@ -168,6 +165,8 @@ export const messages = {
   'option.required': '{option} is required',
   'option.image_required': '{option} is required: attach an image',
   'option.not_image': '{option} must be an image',
+  'option.file_required': '{option} is required: attach a file',
+  'option.not_file': '{option} must be an uploaded file',
   'option.not_text': '{option} must be text (got {got})',
   'option.not_integer': '{option} must be a whole number (got {got})',
   'option.not_number': '{option} must be a number (got {got})',
@@ -210,6 +209,12 @@ export const messages = {
   'error.backend.unreachable_all': 'None of the ComfyUI servers is reachable right now. Try again in a minute.',
   'error.backend.no_model': 'No ComfyUI server has {models}. Pick one from the list the option suggests.',
   'error.attachment.not_image': 'The {option} "{name}" is not an image ({type}). Attach a PNG, JPEG or WEBP file.',
+  'error.attachment.not_video': 'The {option} "{name}" is not a video ({type}). Attach an MP4, WEBM or MOV file.',
+  'error.attachment.not_audio': 'The {option} "{name}" is not a sound file ({type}). Attach a FLAC, MP3, OGG, OPUS, WAV or M4A file.',
+  'error.attachment.video_contents':
+    'The {option} "{name}" is named like a video, but its contents are not a video file (it may be another file renamed). Attach the video itself.',
+  'error.attachment.audio_contents':
+    'The {option} "{name}" is named like a sound file, but its contents are not audio (it may be another file renamed). Attach the sound file itself.',
   'error.attachment.too_large': 'The {option} "{name}" is {size, bytes}; the limit is {limit, bytes}. Attach a smaller file.',
   'error.attachment.larger_than_limit': 'The {option} "{name}" is larger than {limit, bytes}. Attach a smaller file.',
   'error.attachment.no_address': 'The {option} "{name}" has no usable address. Attach it again.',
@@ -282,6 +287,35 @@ export const messages = {
   'notice.private.continues_in_dm': 'This job takes longer than 15 minutes; its result will come to you in a direct message.',
   'private.dm_closed': '<@{user}> your private job `{job}` has finished, but I cannot send you a direct message. Use `/show job:{job}` to see it; only you will.',
   'show.private': 'That job is private: only the person who started it can show it.',
+
+  // What a job produced, by kind (in sentences about one output).
+  'kind.image': 'image',
+  'kind.animation': 'animation',
+  'kind.video': 'video',
+  'kind.audio': 'audio',
+  'kind.model3d': '3D model',
+  'kind.file': 'file',
+  'kind.text': 'text',
+
+  // Notes under a result about outputs that are not images.
+  'note.no_outputs':
+    'The workflow finished but produced no outputs (its output nodes saved no file and showed no text). If that is unexpected, tell the server owner: the workflow may lack a Save node.',
+  'note.kept_on_server':
+    '`{name}` ({kind}, {size, bytes}) is larger than the {limit, bytes} Discord accepts here, so it was not posted. It stays on the ComfyUI server: `/history job:{job}` shows how to get it.',
+  'note.kept_on_server_unknown_size':
+    '`{name}` ({kind}) is larger than the {limit, bytes} Discord accepts here, so it was not posted. It stays on the ComfyUI server: `/history job:{job}` shows how to get it.',
+  'note.refused_by_discord':
+    'Discord refused the files as too large ({names}), so the message has none; they stay on the ComfyUI server: `/history job:{job}` shows how to get them.',
+  'note.text_attached': 'The whole text is attached as {file}.',
+  'note.overflow_refused': 'Discord refused {names} as too large; they stay on the ComfyUI server (`/history job:{job}` lists them).',
+
+  // /history job:<id>: what a job produced.
+  'history.outputs': '**Outputs** (ComfyUI server {server}):',
+  'history.output_file': '{kind} `{path}` (node {node})',
+  'history.output_kept': '{kind} `{path}` (node {node}), {size, bytes}: too large for Discord, so it was not posted',
+  'history.output_kept_unknown_size': '{kind} `{path}` (node {node}): too large for Discord, so it was not posted',
+  'history.output_text': '{kind} (node {node}): {text}',
+  'history.fetch_hint': 'Files that were not posted stay on the ComfyUI server {server}; the server owner can save each with the command under it.',
 } as const satisfies Record<`error.${UserErrorCode}`, string> &
   Record<`notice.${NoticeCode}`, string> &
   Record<`lost.${LostCode}`, string> &
