@@ -26,6 +26,7 @@ import { portForShard, startOpsServer, type OpsServer } from './ops/http-server.
 import { BotMetrics } from './ops/metrics.ts';
 import { readiness } from './ops/readiness.ts';
 import { ChoiceCatalog } from './workflows/choices.ts';
+import { checkActions } from './workflows/actions.ts';
 import { formatProblem } from './workflows/problems.ts';
 import { loadWorkflows, type LoadedWorkflow } from './workflows/registry.ts';
 import { validateAgainstObjectInfo } from './workflows/validate.ts';
@@ -158,6 +159,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // One folder per shard: a shard starting up empties only its own.
     spoolDir: join(dataDir, 'outgoing', `shard-${shard}`),
     defaultLocale: config.DEFAULT_LOCALE,
+    workflows,
   });
 
   const catalogs = new Map<string, ChoiceCatalog>();
@@ -282,6 +284,10 @@ async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow
     if (problems.length === 0) continue;
     workflows.delete(name);
     for (const p of problems) log.warn('workflow skipped: the ComfyUI server cannot run it', { workflow: name, server: backend.name, problem: formatProblem(p) });
+  }
+  // An action whose target the server cannot run goes too (its workflow stays).
+  for (const p of checkActions(workflows.values(), (name) => workflows.get(name))) {
+    log.warn('result action skipped', { problem: formatProblem(p) });
   }
   if (workflows.size > 25) {
     log.warn('Discord allows 25 subcommands; only the first 25 workflows are offered', { skipped: [...workflows.keys()].slice(25) });

@@ -10,7 +10,7 @@ import { accessProblem } from './permissions.ts';
 
 /** What the checks know about an incoming interaction or reaction. */
 export interface Incoming {
-  kind: 'command' | 'autocomplete' | 'button' | 'modal' | 'reaction' | 'other';
+  kind: 'command' | 'autocomplete' | 'button' | 'select' | 'modal' | 'reaction' | 'other';
   userId: string;
   guildId: string | null;
   channelId: string | null;
@@ -67,9 +67,11 @@ export function incomingInteraction(interaction: Interaction): Incoming {
       ? 'command'
       : interaction.isButton()
         ? 'button'
-        : interaction.isModalSubmit()
-          ? 'modal'
-          : 'other';
+        : interaction.isStringSelectMenu()
+          ? 'select'
+          : interaction.isModalSubmit()
+            ? 'modal'
+            : 'other';
   return {
     kind,
     userId: interaction.user.id,

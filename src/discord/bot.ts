@@ -65,7 +65,7 @@ async function onInteraction(interaction: Interaction, commands: Map<string, Com
       await command.execute(interaction, ctx);
       return;
     }
-    if (interaction.isButton()) return await handleButton(interaction, decodeCustomId(interaction.customId), ctx);
+    if (interaction.isButton() || interaction.isStringSelectMenu()) return await handleButton(interaction, decodeCustomId(interaction.customId), ctx);
     if (interaction.isModalSubmit()) return await handleModal(interaction, decodeCustomId(interaction.customId), ctx);
   } catch (err) {
     if (err instanceof UserError) ctx.metrics.refused(err.code);

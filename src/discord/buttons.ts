@@ -1,5 +1,8 @@
-// The buttons on job messages: Cancel, Re-roll, Retry, Use as input. Each is
-// rebuilt from the ledger, so buttons keep working after a restart.
+// The buttons, menus and modals on job messages: Cancel, Re-roll, Retry, Use as
+// input n, the manifest's per-image actions (Upscale n, Vary n, …), Edit (Remix)
+// and 🗑️ Delete. Each is answered from its custom id and the ledger alone, so it
+// keeps working after a restart and on old messages; the dispatcher (bot.ts) has
+// checked access before any of this runs.
 import {
   LabelBuilder,
   MessageFlags,
@@ -8,19 +11,28 @@ import {
   TextInputStyle,
   type ButtonInteraction,
   type ModalSubmitInteraction,
+  type StringSelectMenuInteraction,
 } from 'discord.js';
-import type { BotContext } from './context.ts';
-import { encodeCustomId, type CustomId } from './custom-ids.ts';
-import { DISCORD_LIMITS, clip } from './limits.ts';
-import type { Translator } from './i18n/index.ts';
-import { translatorFor } from './locale.ts';
-import { canCancel } from './permissions.ts';
-import { startJob } from './start-job.ts';
+import type { JobRow, Parent } from '../jobs/ledger.ts';
 import { UserError } from '../jobs/user-error.ts';
 import { withUserDefaults } from '../jobs/user-settings.ts';
+import { actionValues } from '../workflows/actions.ts';
+import type { BotContext } from './context.ts';
+import { decodeCustomId, encodeCustomId, type CustomId } from './custom-ids.ts';
+import type { Translator } from './i18n/index.ts';
+import { imageWorkflow } from './job-context.ts';
+import { DISCORD_LIMITS, clip } from './limits.ts';
+import { translatorFor } from './locale.ts';
+import { canCancel, isServerManager } from './permissions.ts';
+import { startJob } from './start-job.ts';
+
+type Pressed = ButtonInteraction | StringSelectMenuInteraction;
+
+/** Discord's limit on a text input's value. */
+const TEXT_INPUT_MAX = 4000;
 
 /** A button on a job's message; `id` is its decoded custom id (undefined: not one the bot wrote). */
-export async function handleButton(interaction: ButtonInteraction, id: CustomId | undefined, ctx: BotContext): Promise<void> {
+export async function handleButton(interaction: Pressed, id: CustomId | undefined, ctx: BotContext): Promise<void> {
   const tr = translatorFor(interaction, ctx.config.DEFAULT_LOCALE);
   const job = id && ctx.service.ledger.get(id.job);
   if (!id || !job) return unknownJob(interaction, tr);
@@ -45,24 +57,49 @@ export async function handleButton(interaction: ButtonInteraction, id: CustomId 
       );
       return;
     case 'use': {
-      const target = imageWorkflow(ctx);
+      const target = imageWorkflow(ctx.workflows);
       if (!target) {
         await interaction.reply({ content: `⚠️ ${tr.t('use.no_workflow')}`, flags: MessageFlags.Ephemeral });
         return;
       }
-      const prompt = typeof job.params['prompt'] === 'string' ? job.params['prompt'] : '';
       const modal = new ModalBuilder()
         .setCustomId(encodeCustomId({ action: 'usemodal', job: job.id, image: id.image }))
-        .setTitle(modalTitle(tr, target.name))
-        .addLabelComponents(
-          new LabelBuilder()
-            .setLabel(tr.t('use.prompt'))
-            .setTextInputComponent(new TextInputBuilder().setCustomId('prompt').setStyle(TextInputStyle.Paragraph).setValue(prompt.slice(0, 4000)).setRequired(true)),
-        );
+        .setTitle(modalTitle(tr, 'use.title', target.name))
+        .addLabelComponents(textField(tr.t('use.prompt'), 'prompt', promptOf(job), true));
       await interaction.showModal(modal);
       return;
     }
+    case 'act':
+      return runAction(interaction, job, id, ctx);
+    case 'pick': {
+      // A menu option's value is the custom id of the button it stands for, on the same job.
+      const chosen = interaction.isStringSelectMenu() ? decodeCustomId(interaction.values[0] ?? '') : undefined;
+      if (!chosen || chosen.job !== job.id || (chosen.action !== 'act' && chosen.action !== 'use')) return unknownJob(interaction, tr);
+      return handleButton(interaction, chosen, ctx);
+    }
+    case 'edit': {
+      const workflow = ctx.workflows.get(job.workflow);
+      const hasText = (name: string) => workflow?.manifest.options.some((o) => o.name === name && o.type === 'text') ?? false;
+      if (!workflow) throw new UserError('workflow.not_installed', { workflow: job.workflow });
+      if (!hasText('prompt')) {
+        await interaction.reply({ content: `⚠️ ${tr.t('remix.no_prompt')}`, flags: MessageFlags.Ephemeral });
+        return;
+      }
+      const modal = new ModalBuilder()
+        .setCustomId(encodeCustomId({ action: 'editmodal', job: job.id }))
+        .setTitle(modalTitle(tr, 'remix.title', workflow.name))
+        .addLabelComponents(textField(tr.t('remix.prompt'), 'prompt', promptOf(job), true));
+      if (hasText('negative')) {
+        const negative = typeof job.params['negative'] === 'string' ? job.params['negative'] : '';
+        modal.addLabelComponents(textField(tr.t('remix.negative'), 'negative', negative, false));
+      }
+      await interaction.showModal(modal);
+      return;
+    }
+    case 'del':
+      return deleteResult(interaction, job, ctx, tr);
     case 'usemodal':
+    case 'editmodal':
       // A modal's id, never a button's.
       return unknownJob(interaction, tr);
     default:
@@ -75,12 +112,14 @@ export async function handleModal(interaction: ModalSubmitInteraction, id: Custo
   switch (id?.action) {
     case 'usemodal':
       return handleUseModal(interaction, id, ctx);
+    case 'editmodal':
+      return handleRemix(interaction, id, ctx);
     default:
       return unknownJob(interaction, translatorFor(interaction, ctx.config.DEFAULT_LOCALE));
   }
 }
 
-async function unknownJob(interaction: ButtonInteraction | ModalSubmitInteraction, tr: Translator): Promise<void> {
+async function unknownJob(interaction: Pressed | ModalSubmitInteraction, tr: Translator): Promise<void> {
   await interaction.reply({ content: `⚠️ ${tr.t('button.job_unknown')}`, flags: MessageFlags.Ephemeral });
 }
 
@@ -89,17 +128,54 @@ function unhandled(id: never): never {
   throw new Error(`no handler for the custom id ${JSON.stringify(id)}`);
 }
 
+function promptOf(job: JobRow): string {
+  return typeof job.params['prompt'] === 'string' ? job.params['prompt'] : '';
+}
+
+function textField(label: string, id: string, value: string, required: boolean): LabelBuilder {
+  const input = new TextInputBuilder().setCustomId(id).setStyle(TextInputStyle.Paragraph).setRequired(required).setMaxLength(TEXT_INPUT_MAX);
+  // Discord refuses an empty value; a longer one is cut to what a text input holds.
+  if (value) input.setValue(value.slice(0, TEXT_INPUT_MAX));
+  return new LabelBuilder().setLabel(label).setTextInputComponent(input);
+}
+
+/**
+ * A manifest action on image n of a job: the action's target workflow with the
+ * job's values where it has options of the same name, a new seed, `set` on top,
+ * and the image fetched again from ComfyUI's output folder.
+ */
+async function runAction(interaction: Pressed, job: JobRow, id: Extract<CustomId, { action: 'act' }>, ctx: BotContext): Promise<void> {
+  const source = ctx.workflows.get(job.workflow);
+  const action = source?.manifest.actions[id.name];
+  if (!action) throw new UserError('job.action_unknown', { action: id.name, workflow: job.workflow });
+  const target = ctx.workflows.get(action.workflow);
+  if (!target) throw new UserError('workflow.not_installed', { workflow: action.workflow });
+  const parent: Parent = { job: job.id, workflow: job.workflow, action: id.name, image: id.image };
+  await startJob(interaction, ctx, { workflow: target.name, values: {}, spoiler: job.delivery.spoiler ?? false }, async (delivery) => {
+    // A new job of the one who pressed: their saved defaults fill what the job and the action leave empty.
+    const { values } = withUserDefaults(ctx.settings.get(interaction.user.id), target, actionValues(target, action, job.params));
+    ctx.service.screen(target.name, values, interaction.user.id);
+    const image = await ctx.service.outputAsInput(job, id.image);
+    return ctx.service.submit({
+      userId: interaction.user.id,
+      workflow: target.name,
+      values,
+      attachments: { [action.image]: image },
+      delivery,
+      shard: ctx.shard,
+      exempt: isServerManager(interaction.memberPermissions),
+      parent,
+    });
+  });
+}
+
 /** "Use as input": the chosen output image becomes the image of an image workflow (img2img by default). */
 async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<CustomId, { action: 'usemodal' }>, ctx: BotContext): Promise<void> {
   const job = ctx.service.ledger.get(id.job);
-  const target = imageWorkflow(ctx);
+  const target = imageWorkflow(ctx.workflows);
   await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {}, spoiler: job?.delivery.spoiler ?? false }, async (delivery) => {
-    const result = job?.result;
-    const output = result?.kind === 'success' ? result.outputs[id.image] : undefined;
-    // Only a still can be an input image (the button is only on results that show one).
-    const image = output && output.kind === 'image' ? output : undefined;
-    const backend = result?.kind === 'success' ? ctx.pool.byUrl(result.server) : undefined;
-    if (!job || !target || !image || !backend) throw new UserError('job.image_gone');
+    const imageOption = target?.manifest.options.find((o) => o.type === 'image');
+    if (!job || !target || !imageOption) throw new UserError('job.image_gone');
     const prompt = interaction.fields.getTextInputValue('prompt');
     const given: Record<string, unknown> = {};
     if (target.manifest.options.some((o) => o.name === 'prompt')) given['prompt'] = prompt;
@@ -107,29 +183,52 @@ async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<C
     const { values } = withUserDefaults(ctx.settings.get(interaction.user.id), target, given);
     // The new prompt is screened before the image is fetched.
     ctx.service.screen(target.name, values, interaction.user.id);
-    const file = await backend.client.http.view(image);
-    const imageOption = target.manifest.options.find((o) => o.type === 'image');
+    const image = await ctx.service.outputAsInput(job, id.image);
     return ctx.service.submit({
       userId: interaction.user.id,
       workflow: target.name,
       values,
-      attachments: { [imageOption!.name]: { bytes: file.bytes, filename: image.filename } },
+      attachments: { [imageOption.name]: image },
       delivery,
       shard: ctx.shard,
+      parent: { job: job.id, workflow: job.workflow, action: 'use', image: id.image },
     });
   });
 }
 
-/** A modal title holds 45 characters; a long workflow name is shortened, the rest kept. */
-/** "<workflow> from this image" in the reader's language, the workflow's name shortened to fit Discord's 45 characters. */
-function modalTitle(tr: Translator, name: string): string {
-  const frame = Array.from(tr.t('use.title', { workflow: '' })).length;
-  return tr.t('use.title', { workflow: clip(name, DISCORD_LIMITS.modalTitle - frame) });
+/** Remix: the same workflow and values with the prompt (and negative) from the modal, and always a new seed. */
+async function handleRemix(interaction: ModalSubmitInteraction, id: Extract<CustomId, { action: 'editmodal' }>, ctx: BotContext): Promise<void> {
+  const job = ctx.service.ledger.get(id.job);
+  if (!job) return unknownJob(interaction, translatorFor(interaction, ctx.config.DEFAULT_LOCALE));
+  const values: Record<string, unknown> = { prompt: interaction.fields.getTextInputValue('prompt') };
+  const negative = interaction.fields.fields.has('negative') ? interaction.fields.getTextInputValue('negative') : undefined;
+  if (negative !== undefined) values['negative'] = negative;
+  await startJob(interaction, ctx, { workflow: job.workflow, values, spoiler: job.delivery.spoiler ?? false }, (delivery) =>
+    ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, true, {
+      values,
+      parent: { job: job.id, workflow: job.workflow, action: 'remix', image: null },
+    }),
+  );
 }
 
-function imageWorkflow(ctx: BotContext) {
-  const all = [...ctx.workflows.values()];
-  const takesImage = (w: (typeof all)[number]) =>
-    w.manifest.options.some((o) => o.type === 'image') && !w.manifest.options.some((o) => o.type === 'mask' && o.required);
-  return ctx.workflows.get('img2img') ?? all.find(takesImage);
+/**
+ * 🗑️ Delete: the requester or a member with Manage Messages removes every message
+ * of the job's result (the one pressed on too, e.g. a /show re-post); the job stays
+ * in the ledger and /history. Anyone else is told so, and nothing is deleted.
+ */
+async function deleteResult(interaction: Pressed, job: JobRow, ctx: BotContext, tr: Translator): Promise<void> {
+  if (!canCancel(job.userId, interaction.user.id, interaction.memberPermissions)) {
+    await interaction.reply({ content: `⚠️ ${tr.t('delete.not_yours')}`, flags: MessageFlags.Ephemeral });
+    return;
+  }
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const pressedOn = interaction.message.flags.has(MessageFlags.Ephemeral) ? undefined : { channelId: interaction.message.channelId, messageId: interaction.message.id };
+  const outcome = await ctx.messenger.deleteResult(job, pressedOn);
+  await interaction.editReply({ content: `🗑️ ${tr.t(outcome === 'all' ? 'delete.done' : 'delete.some_left', { job: job.id })}` });
+}
+
+/** "<frame> <workflow>" in the reader's language, the workflow's name shortened to fit Discord's 45 characters. */
+function modalTitle(tr: Translator, key: 'use.title' | 'remix.title', name: string): string {
+  const frame = Array.from(tr.t(key, { workflow: '' })).length;
+  return tr.t(key, { workflow: clip(name, DISCORD_LIMITS.modalTitle - frame) });
 }

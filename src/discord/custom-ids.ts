@@ -17,6 +17,14 @@ const imageIndex = z.codec(z.string().regex(/^(0|[1-9]\d?)$/), z.number().int().
   encode: (n) => String(n),
 });
 
+/** A manifest action's name (see manifest.ts). */
+const actionName = z.string().regex(/^[a-z0-9_-]{1,32}$/);
+/** Which string select of a message (0 = the first). */
+const menuIndex = z.codec(z.string().regex(/^[0-9]$/), z.number().int().min(0).max(9), {
+  decode: (text) => Number(text),
+  encode: (n) => String(n),
+});
+
 /** Adding an action is one line here; the compiler then asks every `switch (id.action)` to handle it. */
 const ACTIONS = {
   /** The job message's Cancel button. */
@@ -29,6 +37,16 @@ const ACTIONS = {
   use: { job: jobId, image: imageIndex },
   /** The "Use as input" modal's submit. */
   usemodal: { job: jobId, image: imageIndex },
+  /** A manifest action (Upscale, Vary, …) on one output image. */
+  act: { job: jobId, name: actionName, image: imageIndex },
+  /** A string select of per-image actions; each option's value is the custom id of the button it stands for. */
+  pick: { job: jobId, menu: menuIndex },
+  /** Edit (Remix): opens the modal with the prompt and negative. */
+  edit: { job: jobId },
+  /** The Remix modal's submit. */
+  editmodal: { job: jobId },
+  /** 🗑️ Delete: removes the job's result messages (the job stays in /history). */
+  del: { job: jobId },
 } as const satisfies Record<string, Record<string, Field>>;
 
 type Actions = typeof ACTIONS;

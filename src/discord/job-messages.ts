@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
 import type { BackendPool } from '../jobs/backends.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
+import type { LoadedWorkflow } from '../workflows/registry.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
 import { translator, type Translator } from './i18n/index.ts';
-import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalOutputs, type LiveState, type MessagePayload } from './job-view.ts';
+import { jobContext } from './job-context.ts';
+import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalOutputs, type JobContext, type LiveState, type MessagePayload } from './job-view.ts';
 import { OutboxClosedError, type Outbox } from './outbox.ts';
 import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
@@ -35,7 +37,12 @@ export interface JobMessengerOptions {
   spoolDir: string;
   /** The language of jobs whose row has no locale (written before it was stored). */
   defaultLocale: string;
+  /** The loaded workflows: a result's per-image actions come from its manifest. */
+  workflows: Pick<Map<string, LoadedWorkflow>, 'get' | 'values'>;
 }
+
+/** A message of a result besides the job's own (see Delivery.more). */
+type MoreMessage = NonNullable<Delivery['more']>[number];
 
 /** Discord's error codes we act on. */
 const UNKNOWN_MESSAGE = 10008;
@@ -59,6 +66,8 @@ export class JobMessenger {
   private readonly done = new RecentSet(1_000);
   /** Private jobs whose ephemeral reply can no longer be edited: no more progress, the result goes by DM. */
   private readonly quiet = new RecentSet(1_000);
+  /** The extra messages each result delivery under way has posted (follow-ups, a DM), recorded when it is done. */
+  private readonly posted = new Map<string, MoreMessage[]>();
   private readonly tick: NodeJS.Timeout;
 
   constructor(private readonly o: JobMessengerOptions) {
@@ -73,6 +82,11 @@ export class JobMessenger {
   /** The requester's language, stored with the job when it started. */
   private tr(job: JobRow): Translator {
     return translator(job.delivery.locale ?? this.o.defaultLocale);
+  }
+
+  /** The manifest's part of a job's message (per-image actions, Remix, the parent action's name). */
+  private context(job: JobRow, tr: Translator): JobContext {
+    return jobContext(job, this.o.workflows, tr);
   }
 
   close(): void {
@@ -163,7 +177,8 @@ export class JobMessenger {
         async () => {
           const current = this.o.service.ledger.get(job.id) ?? job;
           if (current.state === 'finished' || current.state === 'delivered') return;
-          await this.edit(current, liveView(current, state, this.tr(current)));
+          const tr = this.tr(current);
+          await this.edit(current, liveView(current, state, tr, Date.now(), this.context(current, tr)));
         },
         { global: !viaInteraction(job), intervalMs: editIntervalFor(state) },
       )
@@ -200,7 +215,7 @@ export class JobMessenger {
         // Shown again as it was first: a spoiler stays one.
         outputs = job.delivery.spoiler ? asSpoilers(fetched) : fetched;
       }
-      const payload = finalView(job, shownResult, tr, outputs);
+      const payload = finalView(job, shownResult, tr, outputs, this.context(job, tr));
       const shown = { ...payload, content: `${header}\n${payload.content}` };
       const route = Routes.webhookMessage(reply.applicationId, reply.token, '@original');
       await this.o.interactionRest.patch(route, { ...(await messageRequest(shown)), auth: false });
@@ -221,6 +236,45 @@ export class JobMessenger {
     } finally {
       await Promise.all(spool.written.map((file) => unlink(file).catch(() => {})));
     }
+  }
+
+  /**
+   * 🗑️ Delete: removes every message of a finished job's result — its message (the
+   * command's reply, or the channel message that took over), the follow-ups with the
+   * files that did not fit, a DM — and `pressedOn` (a /show re-post). A message already
+   * gone counts as deleted. 'some': one could not be (a private reply whose token expired).
+   */
+  async deleteResult(stale: JobRow, pressedOn?: MoreMessage): Promise<'all' | 'some'> {
+    const job = this.o.service.ledger.get(stale.id) ?? stale;
+    const d = job.delivery;
+    const tokenValid = Boolean(d.interactionToken) && (d.tokenExpiresAt ?? 0) > Date.now();
+    const targets: MoreMessage[] = [];
+    if (d.messageId) targets.push({ channelId: d.channelId, messageId: d.messageId, ...(d.private ? { webhook: true } : {}) });
+    if (d.channelMessageId) targets.push({ channelId: d.channelId, messageId: d.channelMessageId });
+    targets.push(...(d.more ?? []));
+    if (pressedOn && !targets.some((t) => t.messageId === pressedOn.messageId)) targets.push(pressedOn);
+    let all = true;
+    for (const t of targets) {
+      try {
+        if (t.webhook) {
+          // Ephemeral messages exist for their interaction's token alone.
+          if (!tokenValid || !d.interactionToken) {
+            all = false;
+            continue;
+          }
+          const which = t.messageId === d.messageId ? '@original' : t.messageId;
+          await this.o.interactionRest.delete(Routes.webhookMessage(d.applicationId, d.interactionToken, which), { auth: false });
+        } else {
+          await this.o.rest.delete(Routes.channelMessage(t.channelId, t.messageId));
+        }
+      } catch (err) {
+        if (isCode(err, UNKNOWN_MESSAGE) || isStatus(err, 404)) continue;
+        all = false;
+        this.o.log.warn('could not delete a result message', { jobId: job.id, messageId: t.messageId, error: err });
+      }
+    }
+    this.o.log.info('result messages deleted', { jobId: job.id, messages: targets.length, all });
+    return all ? 'all' : 'some';
   }
 
   /** Posts the final message once; a failure leaves the job undelivered so a restart tries again. */
@@ -268,7 +322,7 @@ export class JobMessenger {
         outputs = job.delivery.spoiler ? asSpoilers(fetched) : fetched;
       }
       const tr = this.tr(job);
-      const payload = finalView(job, delivered, tr, outputs);
+      const payload = finalView(job, delivered, tr, outputs, this.context(job, tr));
       const overflow = outputs?.overflow ?? [];
       try {
         await this.o.outbox.push(
@@ -276,6 +330,8 @@ export class JobMessenger {
           'final',
           async () => {
             const current = this.o.service.ledger.get(job.id) ?? job;
+            const posted: MoreMessage[] = [];
+            this.posted.set(job.id, posted);
             const where = await this.sendFinal(current, payload);
             for (const batch of overflow) {
               const more = { content: '', embeds: [], components: [], files: batch };
@@ -289,6 +345,12 @@ export class JobMessenger {
                   files: [],
                 });
               });
+            }
+            this.posted.delete(job.id);
+            // 🗑️ Delete removes these too.
+            if (posted.length > 0) {
+              const latest = this.o.service.ledger.get(job.id) ?? current;
+              this.o.service.updateDelivery(job.id, { ...latest.delivery, more: [...(latest.delivery.more ?? []), ...posted] });
             }
           },
           { global: !viaInteraction(job) || overflow.length > 0 },
@@ -315,7 +377,10 @@ export class JobMessenger {
   private async postMore(job: JobRow, where: Where, more: MessagePayload): Promise<void> {
     if (where === 'dm') await this.postInDm(job, more);
     else if (where === 'ephemeral') await this.followUpPrivately(job, more);
-    else if (where === 'channel') await this.postInChannel(job.delivery.channelId, more);
+    else if (where === 'channel') {
+      const message = await this.postInChannel(job.delivery.channelId, more);
+      this.posted.get(job.id)?.push({ channelId: job.delivery.channelId, messageId: message.id });
+    }
   }
 
   /**
@@ -418,14 +483,16 @@ export class JobMessenger {
       if (!isCode(err, CANNOT_MESSAGE_USER) && !isStatus(err, 403)) throw err;
       this.o.log.info('private result kept: the user does not take direct messages', { jobId: job.id });
       const content = this.tr(job).t('private.dm_closed', { user: job.userId, job: job.id });
-      await this.postInChannel(job.delivery.channelId, { content, embeds: [], components: [], files: [] }, job);
+      const note = await this.postInChannel(job.delivery.channelId, { content, embeds: [], components: [], files: [] }, job);
+      this.posted.get(job.id)?.push({ channelId: job.delivery.channelId, messageId: note.id });
       return 'nowhere';
     }
   }
 
   private async postInDm(job: JobRow, payload: MessagePayload): Promise<void> {
     const channel = (await this.o.rest.post(Routes.userChannels(), { body: { recipient_id: job.userId } })) as { id: string };
-    await this.postInChannel(channel.id, payload, job);
+    const message = await this.postInChannel(channel.id, payload, job);
+    this.posted.get(job.id)?.push({ channelId: channel.id, messageId: message.id });
   }
 
   /** More images of a private result: an ephemeral follow-up of the same interaction. */
@@ -433,10 +500,12 @@ export class JobMessenger {
     const d = job.delivery;
     if (!d.interactionToken) return this.postInDm(job, payload);
     try {
-      await this.o.interactionRest.post(Routes.webhook(d.applicationId, d.interactionToken), {
+      const message = (await this.o.interactionRest.post(Routes.webhook(d.applicationId, d.interactionToken), {
         ...(await messageRequest(payload, job.userId, MessageFlags.Ephemeral)),
+        query: new URLSearchParams({ wait: 'true' }),
         auth: false,
-      });
+      })) as { id?: string } | undefined;
+      if (message?.id) this.posted.get(job.id)?.push({ channelId: d.channelId, messageId: message.id, webhook: true });
     } catch (err) {
       if (!isTokenGone(err)) throw err;
       await this.postInDm(job, payload);
@@ -498,10 +567,12 @@ export class JobMessenger {
       // A private job stays in its ephemeral reply, which says where the result will come; then it goes quiet.
       const move = current.delivery.private
         ? async () => {
-            await this.editPrivate(current, liveView(current, { ...state, notice: { code: 'private.continues_in_dm', data: {} } }, this.tr(current)), false);
+            const tr = this.tr(current);
+            const notice = { code: 'private.continues_in_dm' as const, data: {} };
+            await this.editPrivate(current, liveView(current, { ...state, notice }, tr, Date.now(), this.context(current, tr)), false);
             this.quiet.add(current.id);
           }
-        : () => this.moveToChannel(current, liveView(current, state, this.tr(current)));
+        : () => this.moveToChannel(current, liveView(current, state, this.tr(current), Date.now(), this.context(current, this.tr(current))));
       void this.o.outbox
         .push(job.id, 'final', move)
         .catch((err: unknown) => {

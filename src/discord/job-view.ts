@@ -1,6 +1,6 @@
 // What a job's message looks like at each moment of its life, in the reader's
 // language. Pure: state and translator in, message out.
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import { ButtonStyle, ComponentType, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import { isEmbeddable, type OutputKind } from '../comfy/index.ts';
 import type { FinalResult } from '../jobs/service.ts';
 import type { JobRow } from '../jobs/ledger.ts';
@@ -8,6 +8,7 @@ import type { LostReason, Notice } from '../jobs/user-error.ts';
 import { progressBar, truncate } from '../text/format.ts';
 import { encodeCustomId } from './custom-ids.ts';
 import type { MessageKey, MessageValues, Translator } from './i18n/index.ts';
+import { button, resultComponents, type ImageAction, type ResultRow } from './result-components.ts';
 
 /** The reaction on a job's message that cancels the job (the bot adds it; reactions.ts acts on it). */
 export const CANCEL_EMOJI = '❌';
@@ -45,18 +46,35 @@ export interface SpooledFile {
 export interface MessagePayload {
   content: string;
   embeds: APIEmbed[];
-  components: APIActionRowComponent<APIButtonComponent>[];
+  components: ResultRow[];
   files: FileToSend[];
+}
+
+/**
+ * What a job's message shows beyond the job's row, from its workflow's manifest,
+ * in the reader's language (see job-context.ts).
+ */
+export interface JobContext {
+  /** The per-image actions of the result (the manifest's, then "Use as input" when an image workflow exists). */
+  actions: ImageAction[];
+  /** Remix: the workflow has a prompt to edit. */
+  edit: boolean;
+  /** The label of the action this job came from ("Upscale"), when it came from one. */
+  parentAction?: string;
 }
 
 const COLOR = { running: 0x5865f2, success: 0x57f287, error: 0xed4245, cancelled: 0x99aab5 } as const;
 
-function button(label: string, id: string, style: ButtonStyle, emoji?: string): APIButtonComponent {
-  return { type: ComponentType.Button, style, label, custom_id: id, ...(emoji ? { emoji: { name: emoji } } : {}) } as APIButtonComponent;
+function row(...buttons: APIButtonComponent[]): ResultRow {
+  return { type: ComponentType.ActionRow, components: buttons };
 }
 
-function row(...buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent> {
-  return { type: ComponentType.ActionRow, components: buttons };
+/** "Upscale of #abc, image 2" / "Remix of #abc": the job this one was made from. */
+function parentLine(job: JobRow, tr: Translator, context: JobContext | undefined): string | undefined {
+  const parent = job.parent;
+  if (!parent) return undefined;
+  if (parent.image === null) return `↪️ ${tr.t('job.from_remix', { job: parent.job })}`;
+  return `↪️ ${tr.t('job.from_action', { action: context?.parentAction ?? parent.action, job: parent.job, n: parent.image + 1 })}`;
 }
 
 export function describeJob(job: JobRow): string {
@@ -65,8 +83,10 @@ export function describeJob(job: JobRow): string {
 }
 
 /** While the job waits or runs. */
-export function liveView(job: JobRow, state: LiveState, tr: Translator, now = Date.now()): MessagePayload {
+export function liveView(job: JobRow, state: LiveState, tr: Translator, now = Date.now(), context?: JobContext): MessagePayload {
   const lines: string[] = [];
+  const from = parentLine(job, tr, context);
+  if (from) lines.push(from);
   if (state.notice) lines.push(`ℹ️ ${tr.t(`notice.${state.notice.code}`, state.notice.data)}`);
   if (state.phase === 'queued') {
     const queued =
@@ -158,7 +178,7 @@ export interface FinalOutputs {
 const CONTENT_MAX = 2000;
 
 /** The end of the job: its outputs with their parameters, or why there are none. */
-export function finalView(job: JobRow, result: FinalResult, tr: Translator, outputs?: FinalOutputs): MessagePayload {
+export function finalView(job: JobRow, result: FinalResult, tr: Translator, outputs?: FinalOutputs, context?: JobContext): MessagePayload {
   const user = `<@${job.userId}>`;
   switch (result.kind) {
     case 'success': {
@@ -173,7 +193,6 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, outp
       // Only stills go in embeds (an animation, a video or a sound plays as an attachment);
       // a spoiler stays an attachment (blurred by Discord), where an embed would show it in the clear.
       const stills = files.filter((f) => f.kind === 'image' && isEmbeddable(f.name));
-      const still = stills[0];
       const embeds = job.delivery.spoiler ? [embed] : imageEmbeds(embed, stills);
       const notes: Note[] = [
         ...(outputs?.notes ?? []),
@@ -181,18 +200,19 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, outp
         // Only when ComfyUI listed none: files that were too large or could not be fetched have their own note.
         ...(result.outputs.length === 0 ? [{ key: 'note.no_outputs' as const }] : []),
       ];
-      const head = `✅ ${tr.t('job.done', { user, ms: result.durationMs })}`;
-      const index = still ? useIndex(result, still.name) : undefined;
+      const from = parentLine(job, tr, context);
+      const head = `${from ? `${from}\n` : ''}✅ ${tr.t('job.done', { user, ms: result.durationMs })}`;
+      // The images the per-image actions apply to: the stills of this message, numbered as their embeds are.
+      const images = stills.slice(0, MAX_EMBEDS).flatMap((f) => {
+        const index = f.output ?? useIndex(result, f.name);
+        return index !== undefined && result.outputs[index]?.kind === 'image' ? [index] : [];
+      });
+      const fallback: ImageAction[] = [{ name: 'use', label: tr.t('button.use'), emoji: '🖼️' }];
       return {
         content: fitContent(head, textBlocks(outputs?.texts ?? [], tr), notes.map((n) => `ℹ️ ${noteText(n, tr)}`)),
         embeds,
         files,
-        components: [
-          row(
-            button(tr.t('button.reroll'), encodeCustomId({ action: 'reroll', job: job.id }), ButtonStyle.Primary, '🎲'),
-            ...(index !== undefined ? [button(tr.t('button.use'), encodeCustomId({ action: 'use', job: job.id, image: index }), ButtonStyle.Secondary, '🖼️')] : []),
-          ),
-        ],
+        components: resultComponents({ job: job.id, images, actions: context?.actions ?? fallback, edit: context?.edit ?? false }, tr),
       };
     }
     case 'error': {

@@ -47,8 +47,30 @@ export const Delivery = z.object({
    * Without it (and in rows written before it was kept) the guild's boost tier decides.
    */
   uploadLimit: z.number().positive().nullish(),
+  /**
+   * Messages of the result besides the job's message: follow-ups with the files that
+   * did not fit, and a message that took over from a deleted one. Kept so 🗑️ Delete
+   * removes them all. `webhook`: an ephemeral follow-up, deleted with the interaction token.
+   */
+  more: z.array(z.object({ channelId: z.string(), messageId: z.string(), webhook: z.boolean().optional() })).optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
+
+/** The job a derived job was made from: an action on one of its images (Upscale 2), or a Remix. */
+export const Parent = z.object({
+  job: z.string(),
+  /** The parent job's workflow, whose manifest declares the action. */
+  workflow: z.string(),
+  /** The manifest action's name, or `remix`. */
+  action: z.string(),
+  /** Which output of the parent (0 = the first); null for a Remix. */
+  image: z.number().int().min(0).nullable(),
+});
+export type Parent = z.infer<typeof Parent>;
+
+/** A kept input that is an output file of an earlier job: referenced in place on that same server. */
+export const InputOrigin = z.object({ server: z.string(), filename: z.string(), subfolder: z.string(), type: z.enum(['input', 'output', 'temp']) });
+export type InputOrigin = z.infer<typeof InputOrigin>;
 
 export const JobRow = z.object({
   id: z.string(),
@@ -60,7 +82,7 @@ export const JobRow = z.object({
   /** The option values as the user gave them, with the seeds used: enough to run the job again. */
   params: z.record(z.string(), z.unknown()),
   /** Local copies of the user's attachments, by option name, so a job can be resubmitted elsewhere. */
-  inputs: z.record(z.string(), z.object({ path: z.string(), filename: z.string() })),
+  inputs: z.record(z.string(), z.object({ path: z.string(), filename: z.string(), origin: InputOrigin.optional() })),
   /** Seeds the workflow ran with, by `<node>.<input>`: a restart or failover reruns the same image. */
   seeds: z.record(z.string(), z.number()),
   state: JobState,
@@ -68,6 +90,8 @@ export const JobRow = z.object({
   /** What the final message needs (outputs, error text…), or why the job was refused; null when it cannot be read. */
   result: StoredResult.nullable().catch(null),
   delivery: Delivery,
+  /** The job this one was made from (Upscale, Vary, Remix…), or null. */
+  parent: Parent.nullish(),
   attempts: z.number(),
   createdAt: z.number(),
   updatedAt: z.number(),
@@ -76,7 +100,7 @@ export const JobRow = z.object({
 });
 export type JobRow = z.infer<typeof JobRow>;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const MIGRATIONS: Record<number, string> = {
   1: `
     CREATE TABLE jobs (
@@ -105,6 +129,8 @@ const MIGRATIONS: Record<number, string> = {
     CREATE INDEX jobs_message ON jobs (json_extract(delivery, '$.messageId'));
     CREATE INDEX jobs_channel_message ON jobs (json_extract(delivery, '$.channelMessageId'));
   `,
+  // The job an action or a Remix was made from (JSON of Parent).
+  2: `ALTER TABLE jobs ADD COLUMN parent TEXT;`,
 };
 
 interface RawRow {
@@ -121,6 +147,7 @@ interface RawRow {
   outcome: string | null;
   result: string | null;
   delivery: string;
+  parent: string | null;
   attempts: number;
   created_at: number;
   updated_at: number;
@@ -128,7 +155,9 @@ interface RawRow {
   finished_at: number | null;
 }
 
-export type NewJob = Pick<JobRow, 'id' | 'promptId' | 'server' | 'shard' | 'userId' | 'workflow' | 'params' | 'inputs' | 'seeds' | 'delivery'>;
+export type NewJob = Pick<JobRow, 'id' | 'promptId' | 'server' | 'shard' | 'userId' | 'workflow' | 'params' | 'inputs' | 'seeds' | 'delivery'> & {
+  parent?: Parent | null;
+};
 
 export class Ledger {
   private readonly db: Database.Database;
@@ -171,14 +200,15 @@ export class Ledger {
 
   insert(job: NewJob, now = Date.now()): JobRow {
     this.statement(
-      `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, created_at, updated_at)
-       VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @now, @now)`,
+      `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, parent, created_at, updated_at)
+       VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @parent, @now, @now)`,
     ).run({
       ...job,
       params: JSON.stringify(job.params),
       inputs: JSON.stringify(job.inputs),
       seeds: JSON.stringify(job.seeds),
       delivery: JSON.stringify(job.delivery),
+      parent: job.parent ? JSON.stringify(job.parent) : null,
       now,
     });
     return this.get(job.id)!;
@@ -307,6 +337,7 @@ function fromRaw(raw: RawRow): JobRow {
     outcome: raw.outcome,
     result: raw.result === null ? null : (JSON.parse(raw.result) as unknown),
     delivery: JSON.parse(raw.delivery) as unknown,
+    parent: raw.parent === null ? null : (JSON.parse(raw.parent) as unknown),
     attempts: raw.attempts,
     createdAt: raw.created_at,
     updatedAt: raw.updated_at,

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ComfyUnavailableError, type Job, type JobResult, TypedEmitter, type UploadAnswer } from '../comfy/index.ts';
+import { ComfyNotFoundError, ComfyUnavailableError, type Job, type JobResult, TypedEmitter, type UploadAnswer } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
 import { applyOptions, OptionValueError } from '../workflows/apply.ts';
 import { findNode } from '../workflows/edit.ts';
@@ -11,7 +11,7 @@ import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { type Backend, type BackendPool, type ModelNeed } from './backends.ts';
 import { isUploadOption } from '../workflows/manifest.ts';
 import { fixedModelNeeds } from '../workflows/model-files.ts';
-import type { Delivery, JobRow, Ledger, Outcome } from './ledger.ts';
+import type { Delivery, InputOrigin, JobRow, Ledger, Outcome, Parent } from './ledger.ts';
 import { checkLimits, type Limits } from './limits.ts';
 import type { FinalResult, Refusal, ResultOutput } from './result.ts';
 import { UserError, type LostReason, type Notice } from './user-error.ts';
@@ -21,6 +21,8 @@ export type { FinalResult, ResultFile, ResultOutput, SuccessResult } from './res
 export interface Attachment {
   bytes: Buffer;
   filename: string;
+  /** An output of an earlier job: on the server that has it, the job's LoadImage names it in place (no upload). */
+  origin?: InputOrigin;
 }
 
 export interface JobRequest {
@@ -34,6 +36,8 @@ export interface JobRequest {
   exempt?: boolean;
   /** Seeds to reuse (a retry reruns the same image). */
   seeds?: Record<string, number>;
+  /** The job this one is made from (an action on one of its images, a Remix). */
+  parent?: Parent;
 }
 
 export type JobUpdate =
@@ -115,6 +119,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       params: req.values,
       inputs,
       delivery: req.delivery,
+      parent: req.parent ?? null,
     });
     const log = this.o.log.child({ jobId: id, userId: req.userId, promptId: row.promptId });
     let sent: JobRow;
@@ -358,21 +363,59 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     return { jobs: ids.size, orphanInputFolders };
   }
 
-  /** Runs a job again with the same values (the retry button of a lost job). */
-  async retry(id: string, userId: string, delivery: Delivery, shard: number, newSeed: boolean): Promise<JobRow> {
+  /**
+   * Runs a job again with the same values (Retry, Re-roll with `newSeed`); `changes`
+   * replaces some values and names the job it came from (a Remix: new prompt, new seed).
+   */
+  async retry(
+    id: string,
+    userId: string,
+    delivery: Delivery,
+    shard: number,
+    newSeed: boolean,
+    changes: { values?: Record<string, unknown>; parent?: Parent } = {},
+  ): Promise<JobRow> {
     const row = this.o.ledger.get(id);
     if (!row) throw new UserError('job.not_in_ledger');
     const attachments: Record<string, Attachment> = {};
     for (const [name, input] of Object.entries(row.inputs)) {
-      attachments[name] = { bytes: await readFile(input.path), filename: input.filename };
+      const bytes = await readFile(input.path).catch(() => undefined);
+      if (bytes) attachments[name] = { bytes, filename: input.filename, ...(input.origin ? { origin: input.origin } : {}) };
     }
     const loadedForInputs = this.o.workflows.get(row.workflow);
     const needsUpload = loadedForInputs?.manifest.options.some((o) => isUploadOption(o) && o.required && !attachments[o.name]);
     if (needsUpload) throw new UserError('job.input_gone');
     const loaded = this.o.workflows.get(row.workflow);
     if (!loaded) throw new UserError('workflow.not_installed', { workflow: row.workflow });
-    const values = valuesOf(loaded, newSeed ? withoutSeeds(loaded, row.params) : row.params);
-    return this.submit({ userId, workflow: row.workflow, values, attachments, delivery, shard, seeds: newSeed ? {} : row.seeds });
+    const values = { ...valuesOf(loaded, newSeed ? withoutSeeds(loaded, row.params) : row.params), ...changes.values };
+    // A rerun of a derived job (Re-roll of an upscale) still comes from the same parent.
+    const parent = changes.parent ?? row.parent ?? undefined;
+    return this.submit({ userId, workflow: row.workflow, values, attachments, delivery, shard, seeds: newSeed ? {} : row.seeds, ...(parent ? { parent } : {}) });
+  }
+
+  /**
+   * One output file of a finished job, fetched again from ComfyUI's output folder
+   * through /view (not from Discord, whose links expire), to be the input of a new
+   * job: uploaded to the server that runs it, or named in place when that is the
+   * server that has it. `index` is the output's place (0 = the first).
+   */
+  async outputAsInput(job: JobRow, index: number): Promise<Attachment> {
+    const result = job.result;
+    const output = result?.kind === 'success' ? result.outputs[index] : undefined;
+    const gone = new UserError('job.output_gone', { image: index + 1, job: job.id });
+    if (result?.kind !== 'success' || !output || output.kind !== 'image') throw gone;
+    const backend = this.o.pool.byUrl(result.server);
+    if (!backend) throw gone;
+    const file = await backend.client.http.view(output).catch((err: unknown) => {
+      // 404: ComfyUI's output folder no longer has it (cleaned up, or the server was reinstalled).
+      if (err instanceof ComfyNotFoundError || (err as { status?: number }).status === 404) throw gone;
+      throw err;
+    });
+    return {
+      bytes: file.bytes,
+      filename: output.filename,
+      origin: { server: result.server, filename: output.filename, subfolder: output.subfolder, type: output.type },
+    };
   }
 
   /** A server went down: its unfinished jobs go to another server, and their users are told. */
@@ -427,7 +470,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     for (const [option, a] of entries) {
       const path = join(dir, `${option}-${safeName(a.filename)}`);
       await writeFile(path, a.bytes);
-      inputs[option] = { path, filename: a.filename };
+      inputs[option] = { path, filename: a.filename, ...(a.origin ? { origin: a.origin } : {}) };
     }
     return inputs;
   }
@@ -443,9 +486,14 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const options = loaded?.manifest.options ?? [];
     const ordered = Object.entries(row.inputs).sort(([a], [b]) => maskLast(options, a) - maskLast(options, b));
     for (const [name, input] of ordered) {
+      const option = options.find((o) => o.name === name);
+      // An output of this same server: LoadImage reads it from the output folder ("name.png [output]").
+      if (input.origin && input.origin.server === backend.url && option?.type !== 'mask') {
+        uploads[name] = { name: input.origin.filename, subfolder: input.origin.subfolder, type: input.origin.type };
+        continue;
+      }
       const bytes = await readFile(input.path);
       const filename = `${row.id}-${safeName(input.filename)}`;
-      const option = options.find((o) => o.name === name);
       if (option?.type === 'mask') {
         const image = option.image ? uploads[option.image] : undefined;
         if (!image) throw new UserError('job.mask_needs_image', { mask: name, image: option.image ?? 'image' });

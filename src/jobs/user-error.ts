@@ -15,6 +15,8 @@ export const USER_ERROR_CODES = [
   'job.not_in_ledger',
   'job.input_gone',
   'job.image_gone',
+  'job.output_gone', // { image, job }: ComfyUI's output folder no longer has image n of that job
+  'job.action_unknown', // { action, workflow }: a result button whose action the workflow no longer declares
   'job.mask_needs_image', // { mask, image }
   // servers
   'backend.unreachable_one',

@@ -23,6 +23,11 @@ const DiscordName = z.string().refine((s) => DISCORD_NAME.test(s) && s === s.toL
   error: (iss) => `"name" must be 1–32 lowercase letters, digits, "-" or "_" with no spaces (Discord's rule; got ${describeValue(iss.input)})`,
 });
 
+/** Discord's limit on a button's label, less room for the image's number after it. */
+const ACTION_LABEL_MAX = 60;
+/** An action's name: it goes into the custom id of its buttons (`act:<job>:<name>:<image>`). */
+const ACTION_NAME = /^[a-z0-9_-]{1,32}$/;
+
 const Description = z.string().min(1).max(100);
 const DiscordNumber = z.number().min(-DISCORD_MAX_NUMBER).max(DISCORD_MAX_NUMBER);
 const DiscordInteger = z.int();
@@ -129,6 +134,8 @@ const LocaleTag = z.string().refine((tag) => DISCORD_LOCALES.some((l) => l === t
  */
 const Localization = z.strictObject({
   description: Description.optional(),
+  /** A result button's label in that language, by action name. */
+  actions: z.record(z.string(), z.strictObject({ label: z.string().min(1).max(ACTION_LABEL_MAX) })).default({}),
   options: z
     .record(
       z.string(),
@@ -141,6 +148,27 @@ const Localization = z.strictObject({
     .default({}),
 });
 export type ManifestLocalization = z.output<typeof Localization>;
+
+/**
+ * A per-image button on the workflow's results (Upscale, Vary, …): image n of the
+ * result goes to another workflow's image option, with the job's own values where the
+ * target has options of the same name (prompt, negative, checkpoint, …), a new seed,
+ * and `set` on top. Checked against the target workflow when the workflows load
+ * (checkActions in actions.ts), so a mistake names the action at start.
+ */
+export const Action = z.strictObject({
+  /** The workflow that runs (its `name`). */
+  workflow: z.string().min(1),
+  /** The target's image option that takes the picture; default `image`. */
+  image: z.string().min(1).default('image'),
+  /** Values for the target's options, checked like a user's (e.g. {"denoise": 0.35}). */
+  set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** The button's label (English, or the manifest's own language); default from the name ("Upscale", "Vary (subtle)"). */
+  label: z.string().min(1).max(ACTION_LABEL_MAX).optional(),
+  /** One emoji shown on the button. */
+  emoji: z.string().min(1).max(8).optional(),
+});
+export type Action = z.output<typeof Action>;
 
 export const Manifest = z
   .strictObject({
@@ -158,6 +186,8 @@ export const Manifest = z
     localizations: z.record(LocaleTag, Localization).default({}),
     /** Runs only in channels Discord marks NSFW (age-restricted), and in their threads. */
     nsfw: z.boolean().default(false),
+    /** Per-image buttons on the results, by name (`upscale`, `vary_subtle`, `vary_strong`, or the owner's own). */
+    actions: z.record(z.string(), Action).default({}),
   })
   .superRefine((manifest, ctx) => checkManifest(manifest, ctx))
   .transform((m) => ({
@@ -181,6 +211,9 @@ function describeName(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** The bot's own per-image and job buttons ("Use as input", Remix), which an action may not be named after. */
+const RESERVED_ACTION_NAMES: readonly string[] = ['use', 'remix'];
+
 /** Options the bot adds to every workflow's subcommand itself (`spoiler`). */
 export const RESERVED_OPTION_NAMES: readonly string[] = ['spoiler'];
 
@@ -193,9 +226,22 @@ function issue(ctx: Ctx, path: (string | number)[], message: string, fix: string
 
 /** The rules that span several fields or options. */
 function checkManifest(
-  manifest: { options: ParsedOption[]; seeds?: string[] | undefined; localizations: Record<string, ManifestLocalization> },
+  manifest: {
+    options: ParsedOption[];
+    seeds?: string[] | undefined;
+    localizations: Record<string, ManifestLocalization>;
+    actions: Record<string, Action>;
+  },
   ctx: Ctx,
 ): void {
+  for (const name of Object.keys(manifest.actions)) {
+    if (RESERVED_ACTION_NAMES.includes(name)) {
+      issue(ctx, ['actions', name], `the action name "${name}" is taken by the bot's own button of that name`, 'Give the action another name');
+    }
+    if (!ACTION_NAME.test(name)) {
+      issue(ctx, ['actions', name], `the action name "${name}" must be 1–32 lowercase letters, digits, "-" or "_"`, 'Rename the action, e.g. "upscale" or "vary_subtle"');
+    }
+  }
   const seen = new Set<string>();
   manifest.options.forEach((option, i) => {
     const at = (field?: string): (string | number)[] => (field ? ['options', i, field] : ['options', i]);
@@ -251,6 +297,12 @@ function checkManifest(
     }
   });
   for (const [locale, l10n] of Object.entries(manifest.localizations)) {
+    for (const name of Object.keys(l10n.actions)) {
+      if (!Object.hasOwn(manifest.actions, name)) {
+        const names = Object.keys(manifest.actions).map((n) => `"${n}"`).join(', ') || 'none';
+        issue(ctx, ['localizations', locale, 'actions', name], `localizations "${locale}" labels the action "${name}", which this manifest does not have`, `Use one of the action names: ${names}`);
+      }
+    }
     for (const [name, option] of Object.entries(l10n.options)) {
       const at = ['localizations', locale, 'options', name];
       const target = manifest.options.find((o) => o.name === name);
@@ -328,6 +380,10 @@ const FIELD_FIXES: Record<string, string> = {
   max: 'Use a number within ±2^53 (Discord\'s limit)',
   maxLength: `Use a length between 1 and ${DISCORD_MAX_STRING} (Discord's limit)`,
   minLength: `Use a length between 0 and ${DISCORD_MAX_STRING} (Discord's limit)`,
+  actions: 'Write each action as {"workflow": "upscale", "image": "image", "set": {"denoise": 0.35}} (see workflows/README.md)',
+  workflow: 'Name the workflow the action runs, by its "name", e.g. "upscale" or "img2img"',
+  set: 'Write "set" as option values of the target workflow, e.g. {"denoise": 0.35}',
+  label: 'Write a label of 1–60 characters',
   localizations: 'Key "localizations" by Discord locale, e.g. {"zh-CN": {"description": "…", "options": {"prompt": {"description": "…"}}}}',
 };
 
@@ -358,6 +414,11 @@ function issueToProblem(issue: z.core.$ZodIssue, data: unknown, file: string): P
     option = typeof raw?.name === 'string' ? raw.name : `#${path[1] + 1}`;
     path = path.slice(2);
   }
+  let action: string | undefined;
+  if (path[0] === 'actions' && typeof path[1] === 'string') {
+    action = path[1];
+    path = path.slice(2);
+  }
   const message = describeIssue({ ...issue, path });
   const custom = issue.code === 'custom' ? (issue.params?.['fix'] as string | undefined) : undefined;
   // A bad record key concerns the record it is in (e.g. "localizations"), not the key itself.
@@ -365,7 +426,7 @@ function issueToProblem(issue: z.core.$ZodIssue, data: unknown, file: string): P
   const field = [...named].reverse().find((p): p is string => typeof p === 'string');
   const fix =
     custom ?? quotedValueFix(issue, field) ?? (field !== undefined ? FIELD_FIXES[field] : undefined) ?? 'Correct it (see workflows/README.md for the format)';
-  return option === undefined ? { file, message, fix } : { file, option, message, fix };
+  return { file, ...(option !== undefined ? { option } : {}), ...(action !== undefined ? { action } : {}), message, fix };
 }
 
 /** A number or true/false written in quotes ("min": "1") is the usual slip; say exactly that. */

@@ -6,6 +6,8 @@ export interface Problem {
   file: string;
   /** The manifest option concerned, when there is one. */
   option?: string;
+  /** The manifest action concerned (a result button such as "upscale"), when there is one. */
+  action?: string;
   /** What is wrong. */
   message: string;
   /** What to do about it. */
@@ -15,7 +17,7 @@ export interface Problem {
 }
 
 export function formatProblem(p: Problem): string {
-  const where = p.option === undefined ? p.file : `${p.file}, option "${p.option}"`;
+  const where = `${p.file}${p.option === undefined ? '' : `, option "${p.option}"`}${p.action === undefined ? '' : `, action "${p.action}"`}`;
   return `${where}: ${p.message}. Fix: ${p.fix}`;
 }
 

@@ -3,6 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ApiWorkflow } from '../comfy/index.ts';
+import { checkActions } from './actions.ts';
 import { loadWorkflowFile, WorkflowFileError } from './load.ts';
 import { ManifestError, parseManifest, type Manifest } from './manifest.ts';
 import type { Problem } from './problems.ts';
@@ -79,6 +80,8 @@ export async function loadWorkflows(dir: string): Promise<LoadResult> {
     });
   }
 
+  // Actions name other workflows: checked once all of them are known.
+  problems.push(...checkActions(workflows, (name) => byName.get(name)));
   workflows.sort((a, b) => a.name.localeCompare(b.name));
   return { workflows, problems };
 }

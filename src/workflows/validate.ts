@@ -221,6 +221,16 @@ export function validateAgainstObjectInfo(
       }
       if (option.type === 'choice' && type === 'COMBO' && choices) {
         checkChoiceValues(option, choices, where, add);
+        if (option.choices.from === 'models' && choices.length === 0) {
+          // Nothing to pick and nothing to fall back on: every job would be refused.
+          problems.push({
+            file,
+            option: option.name,
+            model: `${option.choices.folder}/`,
+            message: `${where}: the server has no model in models/${option.choices.folder}`,
+            fix: `Put a model in ComfyUI/models/${option.choices.folder} on the server (then restart ComfyUI or refresh its node list)`,
+          });
+        }
       }
     }
   }

@@ -8,6 +8,11 @@ const samples: { [A in CustomIdAction]: Extract<CustomId, { action: A }> } = {
   retry: { action: 'retry', job: 'abc123def456' },
   use: { action: 'use', job: 'abc123def456', image: 3 },
   usemodal: { action: 'usemodal', job: 'abc123def456', image: 0 },
+  act: { action: 'act', job: 'abc123def456', name: 'vary_subtle', image: 2 },
+  pick: { action: 'pick', job: 'abc123def456', menu: 1 },
+  edit: { action: 'edit', job: 'abc123def456' },
+  editmodal: { action: 'editmodal', job: 'abc123def456' },
+  del: { action: 'del', job: 'abc123def456' },
 };
 
 describe('custom ids', () => {
@@ -27,6 +32,11 @@ describe('custom ids', () => {
     const longest = encodeCustomId({ action: 'usemodal', job: 'j'.repeat(40), image: 99 });
     expect(longest.length).toBeLessThanOrEqual(MAX_CUSTOM_ID_LENGTH);
     expect(decodeCustomId(longest)).toEqual({ action: 'usemodal', job: 'j'.repeat(40), image: 99 });
+    // An action's name is a manifest's (at most 32 characters).
+    const action = encodeCustomId({ action: 'act', job: 'j'.repeat(40), name: 'a'.repeat(32), image: 99 });
+    expect(action.length).toBeLessThanOrEqual(MAX_CUSTOM_ID_LENGTH);
+    expect(decodeCustomId(action)).toEqual({ action: 'act', job: 'j'.repeat(40), name: 'a'.repeat(32), image: 99 });
+    expect(decodeCustomId('act:abc:Not-Lower:1')).toBeUndefined();
   });
 
   it.each([

@@ -24,14 +24,47 @@ describe('shipped workflows', async () => {
     return loaded;
   };
 
-  it('all seven load without problems', () => {
+  it('all nine load without problems', () => {
     expect(problems.map(formatProblem)).toEqual([]);
-    expect(workflows.map((w) => w.name)).toEqual(['img2img', 'img2vid', 'inpaint', 'lora', 'txt2img', 'txt2music', 'txt2vid']);
+    expect(workflows.map((w) => w.name)).toEqual(['img2img', 'img2vid', 'inpaint', 'lora', 'txt2img', 'txt2music', 'txt2vid', 'upscale', 'upscale_model']);
+  });
+
+  it.each(['txt2img', 'img2img', 'inpaint', 'lora'])('%s offers Upscale (the model-free upscale) and Vary subtle / strong (img2img at 0.35 / 0.65)', (name) => {
+    expect(get(name).manifest.actions).toEqual({
+      upscale: { workflow: 'upscale', image: 'image', set: { denoise: 0.35 } },
+      vary_subtle: { workflow: 'img2img', image: 'image', set: { denoise: 0.35 } },
+      vary_strong: { workflow: 'img2img', image: 'image', set: { denoise: 0.65 } },
+    });
+  });
+
+  it('upscale scales ×2 and redraws at a low denoise with the checkpoint alone; it validates against the recorded object_info', () => {
+    const loaded = get('upscale');
+    const found = validateAgainstObjectInfo(loaded.manifest, loaded.workflow, realObjectInfo(), loaded);
+    expect(found.map(formatProblem)).toEqual([]);
+    expect(fixedModelNeeds(loaded.workflow, loaded.manifest)).toEqual([]);
+    const { workflow } = applyOptions(loaded, { prompt: 'a fox' }, { uploads: { image: upload('fox.png') } });
+    expect(findNode(workflow, 'Load Image').node.inputs['image']).toBe('discord/fox.png');
+    expect(findNode(workflow, 'Scale').node).toMatchObject({ class_type: 'ImageScaleBy', inputs: { scale_by: 2 } });
+    expect(findNode(workflow, 'KSampler').node.inputs['denoise']).toBe(0.35);
+    expect(findNode(workflow, 'VAE Encode').node.inputs['pixels']).toEqual([findNode(workflow, 'Scale').id, 0]);
+    expect(Object.values(workflow).map((n) => n.class_type).sort()).toEqual(
+      ['CLIPTextEncode', 'CLIPTextEncode', 'CheckpointLoaderSimple', 'ImageScaleBy', 'KSampler', 'LoadImage', 'SaveImage', 'VAEDecode', 'VAEEncode'].sort(),
+    );
+  });
+
+  it('upscale_model runs an upscale model first, and is set aside on a server with none in models/upscale_models', () => {
+    const loaded = get('upscale_model');
+    expect(findNode(loaded.workflow, 'Upscale with Model').node.class_type).toBe('ImageUpscaleWithModel');
+    expect(findNode(loaded.workflow, 'Load Upscale Model').node.class_type).toBe('UpscaleModelLoader');
+    const found = validateAgainstObjectInfo(loaded.manifest, loaded.workflow, realObjectInfo(), loaded);
+    // The recorded server has no upscale model: the only problem, so the bot skips the workflow there at start.
+    expect(found.map((p) => p.model)).toEqual(['upscale_models/']);
+    expect(found[0]?.option).toBe('model');
   });
 
   // The recorded server has one SD1.5 checkpoint and no video or music model: those are
   // set aside (a server without them skips the workflow at start); everything else must fit.
-  it.each(['txt2img', 'img2img', 'inpaint', 'lora', 'img2vid', 'txt2vid', 'txt2music'])(
+  it.each(['txt2img', 'img2img', 'inpaint', 'lora', 'img2vid', 'txt2vid', 'txt2music', 'upscale', 'upscale_model'])(
     '%s validates against the recorded object_info (model names aside)',
     (name) => {
       const loaded = get(name);
