@@ -28,6 +28,8 @@ export function actionLabel(workflow: LoadedWorkflow | undefined, name: string, 
   if (action?.label) return action.label;
   const builtIn = BUILT_IN[name];
   if (builtIn) return tr.t(builtIn.key);
+  // The bot's own per-image button (a job made by "Use as input" names it so).
+  if (name === 'use') return tr.t('button.use');
   const words = name.replace(/[-_]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
