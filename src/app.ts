@@ -261,7 +261,8 @@ export async function registerCommands(
 
 async function loadWorkflowsLogged(dir: string, log: Logger): Promise<Map<string, LoadedWorkflow>> {
   const { workflows, problems } = await loadWorkflows(dir);
-  for (const p of problems) log.warn('workflow skipped', { problem: formatProblem(p) });
+  // A broken action is dropped alone; its workflow is offered without that button.
+  for (const p of problems) log.warn(p.action === undefined ? 'workflow skipped' : 'result action skipped', { problem: formatProblem(p) });
   log.info('workflows loaded', { names: workflows.map((w) => w.name) });
   return new Map(workflows.map((w) => [w.name, w]));
 }

@@ -35,16 +35,16 @@ const characters = (c: CommandJson): number => c.name.length + c.description.len
 describe('the shipped video and music workflows', () => {
   it('are skipped at start by a server without their models, with the warning naming the file', async () => {
     h = await startHarness({ comfy: { stepMs: 0 } });
-    expect(generateCommand(h).options?.map((o) => o.name).sort()).toEqual(['img2img', 'inpaint', 'lora', 'txt2img']);
+    expect(generateCommand(h).options?.map((o) => o.name).sort()).toEqual(['img2img', 'inpaint', 'lora', 'txt2img', 'upscale']);
     const warning = h.logs.find((l) => l.includes('workflow skipped: the ComfyUI server cannot run it') && l.includes('txt2vid'));
     expect(warning).toContain('wan2.2_ti2v_5B_fp16.safetensors');
     expect(h.logs.some((l) => l.includes('workflow skipped') && l.includes('txt2music') && l.includes(MUSIC_CHECKPOINT))).toBe(true);
   });
 
-  it('are offered by a server that has them, all seven within Discord’s command limits', async () => {
+  it('are offered by a server that has them, all eight within Discord’s command limits', async () => {
     h = await startHarness({ comfy: { stepMs: 0, models: VIDEO_MODELS, checkpoints: ['random-sd15.safetensors', MUSIC_CHECKPOINT] } });
     const generate = generateCommand(h);
-    expect(generate.options?.map((o) => o.name).sort()).toEqual(['img2img', 'img2vid', 'inpaint', 'lora', 'txt2img', 'txt2music', 'txt2vid']);
+    expect(generate.options?.map((o) => o.name).sort()).toEqual(['img2img', 'img2vid', 'inpaint', 'lora', 'txt2img', 'txt2music', 'txt2vid', 'upscale']);
     expect(characters(generate)).toBeLessThanOrEqual(8000);
     const img2vid = generate.options!.find((o) => o.name === 'img2vid')!;
     expect(img2vid.options?.map((o) => o.name)).toEqual(['prompt', 'image', 'negative', 'frames', 'fps', 'width', 'height', 'seed', 'steps', 'cfg', 'spoiler']);
@@ -67,7 +67,7 @@ describe('media results', () => {
     expect(final.embeds?.[0]?.image).toBeUndefined();
     expect(final.content).not.toMatch(/produced no/);
     // The buttons a still gets are not offered for a video.
-    expect(final.components?.[0]).toMatchObject({ components: [{ custom_id: `reroll:${jobOf(final)}` }] });
+    expect(final.components).toMatchObject([{ components: [{ custom_id: `reroll:${jobOf(final)}` }, { custom_id: `edit:${jobOf(final)}` }, { custom_id: `del:${jobOf(final)}` }] }]);
     const versions = final.history.map((v) => v.content ?? '');
     expect(versions.some((c) => /Running\*\* — KSampler/.test(c) && /step \d\/4/.test(c))).toBe(true);
     // After sampling, the node that runs (decode, create, save) with the sampler's steps beside it.
@@ -124,19 +124,20 @@ describe('media results', () => {
   });
 
   it('a workflow with image, video and text outputs posts all three', async () => {
-    h = await startHarness({ comfy: { stepMs: 0 }, env: { WORKFLOWS_DIR: workflowsDir(['mixed']) } });
+    // With img2img installed, the still gets "Use as input".
+    h = await startHarness({ comfy: { stepMs: 0 }, env: { WORKFLOWS_DIR: workflowsDir(['mixed'], ['img2img']) } });
     const final = await h.reply(await h.generate('mixed', { prompt: 'everything at once' }), isFinal);
     const names = final.attachments.map((a) => a.filename);
     expect(names).toEqual(['discord_00001_.png', 'ComfyUI_00001_.mp4']);
     expect(final.embeds?.[0]?.image?.url).toBe('attachment://discord_00001_.png');
     expect(final.content).toContain('```\nhello, from the fake\n```');
-    const row = final.components?.[0] as { components: Array<{ custom_id?: string }> } | undefined;
-    expect(row?.components.map((b) => b.custom_id)).toEqual([
-      `reroll:${jobOf(final)}`,
+    const rows = final.components as Array<{ components: Array<{ custom_id?: string }> }>;
+    expect(rows.map((r) => r.components.map((b) => b.custom_id))).toEqual([
+      [`reroll:${jobOf(final)}`, `edit:${jobOf(final)}`, `del:${jobOf(final)}`],
       // "Use as input" names the PNG's place among the job's outputs.
-      expect.stringMatching(new RegExp(`^use:${jobOf(final)}:\\d$`)),
+      [expect.stringMatching(new RegExp(`^use:${jobOf(final)}:\\d$`))],
     ]);
-    const index = Number(row?.components[1]?.custom_id?.split(':')[2]);
+    const index = Number(rows[1]?.components[0]?.custom_id?.split(':')[2]);
     const stored = h.bot.ledger.get(jobOf(final))?.result;
     expect(stored?.kind === 'success' && stored.outputs[index]).toMatchObject({ kind: 'image', filename: 'discord_00001_.png' });
     expect(stored?.kind === 'success' && stored.outputs.map((o) => o.kind).sort()).toEqual(['image', 'text', 'video']);

@@ -40,7 +40,7 @@ describe('workflows in Discord', () => {
     const put = h.discord.requests.find((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'));
     const commands = put?.json as CommandJson[];
     const generate = commands.find((c) => c.name === 'generate')!;
-    expect(generate.options?.map((o) => o.name).sort()).toEqual(['img2img', 'inpaint', 'lora', 'txt2img']);
+    expect(generate.options?.map((o) => o.name).sort()).toEqual(['img2img', 'inpaint', 'lora', 'txt2img', 'upscale']);
     for (const command of commands) {
       expect(command.name).toMatch(NAME);
       expect(command.description.length).toBeGreaterThan(0);
@@ -128,8 +128,12 @@ describe('workflows in Discord', () => {
     const modal = await h.discord.sendModalSubmit({ customId: `usemodal:${jobId}:0`, fields: { prompt: 'now in watercolour' }, message: first.id, user: 'ana' });
     const second = await h.reply(modal.token, isFinal);
     expect(second.embeds?.[0]?.title).toBe('img2img');
-    const upload = h.comfy.requests.find((r) => r.path === '/upload/image');
-    expect(upload?.form?.files['image']?.bytes.subarray(1, 4).toString()).toBe('PNG');
+    // The output is on the server that runs the new job: its LoadImage names it in the output folder.
+    const source = h.bot.ledger.get(jobId)?.result;
+    const filename = source?.kind === 'success' ? source.outputs[0]?.kind === 'image' && source.outputs[0].filename : undefined;
+    const submits = h.comfy.requests.filter((r) => r.path === '/prompt' && r.method === 'POST');
+    const prompt = (submits.at(-1)!.json as { prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }> }).prompt;
+    expect(Object.values(prompt).find((n) => n.class_type === 'LoadImage')?.inputs['image']).toBe(`${filename} [output]`);
   });
 
   it('old input images are removed after the retention time, and Re-roll then asks for a new upload', async () => {

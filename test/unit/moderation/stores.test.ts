@@ -53,7 +53,7 @@ describe('BanStore', () => {
     again.close();
     // The ledger's own schema is untouched by the extra table.
     const reopened = new Ledger(file);
-    expect(reopened.schemaVersion).toBe(1);
+    expect(reopened.schemaVersion).toBe(2);
     reopened.close();
   });
 });
