@@ -46,7 +46,8 @@ function actionProblems(source: LoadedWorkflow, name: string, action: Action, by
   }
   const problems: Problem[] = [];
   const image = target.manifest.options.find((o) => o.name === action.image);
-  if (!image || image.type !== 'image') {
+  const imageFits = image?.type === 'image';
+  if (!imageFits) {
     const images = target.manifest.options.filter((o) => o.type === 'image').map((o) => `"${o.name}"`);
     problems.push(
       problem(
@@ -73,6 +74,8 @@ function actionProblems(source: LoadedWorkflow, name: string, action: Action, by
   // Every option the target requires must get a value: the image, "set", or the source job's option of that name.
   for (const option of target.manifest.options) {
     if (!option.required || option.name === action.image || Object.hasOwn(action.set, option.name)) continue;
+    // The picture's own option: already said above when "image" names another one.
+    if (option.type === 'image' && !imageFits) continue;
     if (source.manifest.options.some((o) => o.name === option.name && !isUploadOption(o))) continue;
     problems.push(
       problem(

@@ -68,7 +68,7 @@ describe('job messages', () => {
     const fields = Object.fromEntries((success.embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
     expect(fields).toMatchObject({ Seed: '7', Steps: '20', Checkpoint: 'sd15.safetensors', Time: '21s' });
     expect(success.content).toContain('<@42> done in 21s');
-    expect(success.components[0]?.components.map((b) => ('custom_id' in b ? b.custom_id : ''))).toEqual(['reroll:abc123', 'use:abc123:0']);
+    expect(success.components.map((r) => r.components.map((b) => ('custom_id' in b ? b.custom_id : '')))).toEqual([['reroll:abc123', 'del:abc123'], ['use:abc123:0']]);
     expect(finalView(job, { kind: 'cancelled', by: '9', wasPending: true }, en).content).toBe('🛑 Cancelled by <@9>.');
     expect(finalView(job, { kind: 'error', nodeId: '10', nodeType: 'LoadImage', exceptionType: 'X', message: 'bad file' }, en).content).toContain(
       'failed in LoadImage (#10): bad file',

@@ -70,7 +70,9 @@ describe('the final message', () => {
     });
     expect(v.files.map((f) => f.name)).toEqual(['v_00001_.mp4']);
     expect(v.embeds[0]?.image).toBeUndefined();
-    expect(v.components[0]?.components).toHaveLength(1);
+    // Re-roll and Delete; no per-image row for a video.
+    expect(v.components).toHaveLength(1);
+    expect(v.components[0]?.components).toHaveLength(2);
     expect(v.content).not.toContain('ℹ️');
   });
 
