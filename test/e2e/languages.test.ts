@@ -29,6 +29,8 @@ async function harness(options: Parameters<typeof startHarness>[0] = {}): Promis
 const CJK = /[\u4e00-\u9fff]/;
 const isDoneZh = (m: StoredMessage) => m.content?.includes('已完成，用时') ?? false;
 const isDoneEn = (m: StoredMessage) => m.content?.includes('done in') ?? false;
+/** A one-picture result's buttons in Chinese: the job's row, then its per-image actions. */
+const ZH_LABELS = ['重新生成', '编辑', '删除', '放大', '变化（轻微）', '变化（强烈）', '用作输入'];
 const labels = (m: { components?: unknown[] }): string[] =>
   (m.components ?? [])
     .flatMap((row) => ((row as { components?: unknown[] }).components ?? []) as Array<{ label?: string }>)
@@ -60,13 +62,13 @@ describe('a user’s own language', () => {
     expect(fields).toMatchObject({ 种子: '7', 步数: '6' });
     expect(fields['用时']).toMatch(/秒/);
     expect(zhFinal.embeds?.[0]?.footer?.text).toMatch(/^任务 \w+$/);
-    expect(labels(zhFinal)).toEqual(['重新生成', '用作输入']);
+    expect(labels(zhFinal)).toEqual(ZH_LABELS);
     // The user's prompt is theirs (here in Chinese too); everything else the bot wrote is Chinese.
     expect(zhSeen).not.toMatch(/Queued|Running|step \d|done in|Live preview|Re-roll|Cancel\b/);
 
     // English all the way, not one Chinese character (the prompt is English too).
     for (const version of enFinal.history) expect(readable(version)).not.toMatch(CJK);
-    expect(labels(enFinal)).toEqual(['Re-roll', 'Use as input']);
+    expect(labels(enFinal)).toEqual(['Re-roll', 'Edit', 'Delete', 'Upscale', 'Vary (subtle)', 'Vary (strong)', 'Use as input']);
     expect(enFinal.embeds?.[0]?.fields?.find((f) => f.name === 'Seed')?.value).toBe('8');
   });
 
@@ -80,7 +82,7 @@ describe('a user’s own language', () => {
     const h = await harness({ comfy: { stepMs: 1 }, discord: { guild: { preferredLocale: Locale.ChineseCN } } });
     const token = await h.generate('txt2img', { prompt: 'un phare', steps: 2 }, { locale: Locale.French });
     const final = await h.reply(token, isDoneZh);
-    expect(labels(final)).toEqual(['重新生成', '用作输入']);
+    expect(labels(final)).toEqual(ZH_LABELS);
     const refused = await h.generate('txt2img', { prompt: 'un phare', steps: 0 }, { locale: Locale.French });
     const reply = await h.reply(refused, (m) => m.content?.startsWith('⚠️') ?? false);
     expect(reply.content).toBe('⚠️ steps 必须在 1 到 150 之间（收到的是 0）');
@@ -113,7 +115,7 @@ describe('a user’s own language', () => {
     // A channel message, written with the bot's token: no interaction (and no locale) behind it.
     const final = await h.discord.waitForMessage((m) => m.interactionToken === undefined && isDoneZh(m));
     expect(final.channel_id).toBe(h.discord.channel.id);
-    expect(labels(final)).toEqual(['重新生成', '用作输入']);
+    expect(labels(final)).toEqual(ZH_LABELS);
     await waitFor(() => h.bot.ledger.get(job.id)?.state === 'delivered');
   });
 
@@ -136,7 +138,7 @@ describe('a user’s own language', () => {
     const second = await harness({ reuse: { comfies: first.comfies, discord: first.discord, dataDir: first.dataDir }, env: { DEFAULT_LOCALE: 'en-US' } });
     const final = await second.reply(token, isDoneZh);
     expect(final.id).toBe(running.id);
-    expect(labels(final)).toEqual(['重新生成', '用作输入']);
+    expect(labels(final)).toEqual(ZH_LABELS);
   });
 
   it('a job recorded by an older version (no locale, its lost reason in English) is answered in DEFAULT_LOCALE, the old text as it is', async () => {
