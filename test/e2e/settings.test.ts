@@ -59,7 +59,7 @@ describe('/settings', () => {
   it('a saved steps reaches ComfyUI when the user leaves steps empty; steps given wins; other users are untouched', async () => {
     h = await startHarness({ comfy: { stepMs: 0 } });
     const saved = await settings(h, 'set', { option: 'steps', value: '12' });
-    expect(saved.content).toBe('✅ Saved: **steps** = `12` for every workflow that has it (img2img, inpaint, lora, txt2img).');
+    expect(saved.content).toBe('✅ Saved: **steps** = `12` for every workflow that has it (img2img, inpaint, lora, txt2img, upscale).');
     expect(saved.flags & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
     expect(input(await run(h, 'txt2img', {}), 'KSampler', 'steps')).toBe(12);
     expect(input(await run(h, 'txt2img', { steps: 30 }), 'KSampler', 'steps')).toBe(30);
@@ -70,7 +70,7 @@ describe('/settings', () => {
   it('refuses a value the workflows do not allow with their own range, and saves nothing', async () => {
     h = await startHarness();
     const refused = await settings(h, 'set', { option: 'steps', value: '9999' });
-    expect(refused.content).toBe('⚠️ Not saved. img2img, inpaint, lora, txt2img: steps must be between 1 and 150 (got 9999)');
+    expect(refused.content).toBe('⚠️ Not saved. img2img, inpaint, lora, txt2img, upscale: steps must be between 1 and 150 (got 9999)');
     const one = await settings(h, 'set', { option: 'steps', value: '9999', workflow: 'txt2img' });
     expect(one.content).toBe('⚠️ Not saved. txt2img: steps must be between 1 and 150 (got 9999)');
     const word = await settings(h, 'set', { option: 'width', value: 'wide' });
@@ -85,11 +85,11 @@ describe('/settings', () => {
     const refused = await settings(h, 'set', { option: 'steps', value: '9999', workflow: 'txt2img' }, { locale: Locale.ChineseCN });
     expect(refused.content).toBe('⚠️ 未保存。txt2img：steps 必须在 1 到 150 之间（收到的是 9999）');
     const global = await settings(h, 'set', { option: 'steps', value: '9999' }, { locale: Locale.ChineseCN });
-    expect(global.content).toBe('⚠️ 未保存。img2img, inpaint, lora, txt2img：steps 必须在 1 到 150 之间（收到的是 9999）');
+    expect(global.content).toBe('⚠️ 未保存。img2img, inpaint, lora, txt2img, upscale：steps 必须在 1 到 150 之间（收到的是 9999）');
     const unknown = await settings(h, 'set', { option: 'colour', value: 'red' }, { locale: Locale.ChineseCN });
     expect(unknown.content).toMatch(/^⚠️ 没有任何工作流有可以保存默认值的选项 “colour”。可以保存的选项有：.*steps/);
     const saved = await settings(h, 'set', { option: 'steps', value: '12' }, { locale: Locale.ChineseCN });
-    expect(saved.content).toBe('✅ 已保存：**steps** = `12`，用于所有有该选项的工作流（img2img, inpaint, lora, txt2img）。');
+    expect(saved.content).toBe('✅ 已保存：**steps** = `12`，用于所有有该选项的工作流（img2img, inpaint, lora, txt2img, upscale）。');
   });
 
   it('names what cannot be saved: an unknown option, one a workflow lacks, an always-required one, an unknown workflow', async () => {
@@ -174,7 +174,7 @@ describe('/settings', () => {
     ];
     const options = await h.discord.sendAutocomplete({ name: 'settings', focused: 'option', options: sub('set', [{ name: 'option', value: 'st' }]), user: 'ana' });
     expect(options.map((c) => c.value)).toEqual(['steps', 'strength']);
-    expect(options[0]!.name).toBe('steps (img2img, inpaint, lora, txt2img)');
+    expect(options[0]!.name).toBe('steps (img2img, inpaint, lora, txt2img, upscale)');
     const workflows = await h.discord.sendAutocomplete({
       name: 'settings',
       focused: 'workflow',
