@@ -1,5 +1,6 @@
 import { SlashCommandBuilder, type APIEmbed } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
+import { translatorFor } from '../src/discord/locale.ts';
 import { formatBytes, formatDuration } from '../src/text/format.ts';
 
 export const command: Command = {
@@ -24,6 +25,9 @@ export const command: Command = {
         fields[i] = { name: s.name, value: lines.join('\n').slice(0, 1024) };
       }),
     );
-    await interaction.editReply({ embeds: [{ title: 'ComfyUI status', fields, color: 0x5865f2 }] });
+    const tr = translatorFor(interaction, ctx.config.DEFAULT_LOCALE);
+    const queue = ctx.service.queueState();
+    const description = tr.t(queue.paused ? 'status.queue_paused' : 'status.queue_running', { count: queue.waiting.length });
+    await interaction.editReply({ embeds: [{ title: 'ComfyUI status', description, fields, color: 0x5865f2 }] });
   },
 };

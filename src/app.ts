@@ -15,6 +15,7 @@ import { Outbox } from './discord/outbox.ts';
 import { uploadLimitForTier } from './discord/results.ts';
 import { BackendPool } from './jobs/backends.ts';
 import { Ledger } from './jobs/ledger.ts';
+import { ProcessSignal } from './jobs/queue-signal.ts';
 import { JobService } from './jobs/service.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ChoiceCatalog } from './workflows/choices.ts';
@@ -57,12 +58,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
   const workflows = await loadWorkflowsLogged(config.WORKFLOWS_DIR, log);
   const ledger = new Ledger(join(dataDir, 'jobs.sqlite'));
+  // One socket per client id on each server: every shard has its own, the same after a restart.
+  const baseId = persistentId(dataDir);
+  const clientIdOf = (s: number) => `${baseId}-shard${s}`;
   const pool = new BackendPool({
     urls: config.COMFYUI_URL,
     headers: config.COMFYUI_HEADERS,
     timeoutMs: config.COMFYUI_TIMEOUT_MS,
-    // One socket per client id on each server: every shard has its own, the same after a restart.
-    clientId: `${persistentId(dataDir)}-shard${shard}`,
+    clientId: clientIdOf(shard),
     healthIntervalMs: options.healthIntervalMs,
     log,
   });
@@ -77,6 +80,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     limits: { maxConcurrent: config.USER_MAX_CONCURRENT, perMinute: config.USER_JOBS_PER_MINUTE },
     log,
     shard,
+    queue: { depth: config.BACKEND_QUEUE_DEPTH, affinityMaxWaitMs: config.AFFINITY_MAX_WAIT_MS },
+    clientIdOf,
+    // Shards share the ledger file: one of them (the lease holder) sends every shard's jobs, in one order.
+    ...(client.shard ? { shared: { signal: new ProcessSignal(), holder: clientIdOf(shard) } } : {}),
   });
   const retentionMs = config.INPUT_RETENTION_DAYS * 86_400_000;
   const prune = () => void service.pruneInputs(retentionMs).catch((err: unknown) => log.warn('could not remove old input images', { error: err }));
@@ -96,6 +103,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     tokenMarginMs: options.tokenMarginMs,
     // One folder per shard: a shard starting up empties only its own.
     spoolDir: join(dataDir, 'outgoing', `shard-${shard}`),
+    locale: config.DEFAULT_LOCALE,
   });
 
   const catalogs = new Map<string, ChoiceCatalog>();
@@ -162,6 +170,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       if (stopped) return;
       stopped = true;
       clearInterval(pruneTimer);
+      service.stop();
       messenger.close();
       closeRest(interactionRest);
       outbox.close();

@@ -36,8 +36,8 @@ export async function handleButton(interaction: ButtonInteraction, id: CustomId 
     }
     case 'reroll':
     case 'retry':
-      await startJob(interaction, ctx, { workflow: job.workflow, values: {} }, (delivery) =>
-        ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, id.action === 'reroll'),
+      await startJob(interaction, ctx, { workflow: job.workflow, values: {} }, (delivery, who) =>
+        ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, id.action === 'reroll', who.priority),
       );
       return;
     case 'use': {
@@ -89,7 +89,7 @@ function unhandled(id: never): never {
 async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<CustomId, { action: 'usemodal' }>, ctx: BotContext): Promise<void> {
   const job = ctx.service.ledger.get(id.job);
   const target = imageWorkflow(ctx);
-  await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {} }, async (delivery) => {
+  await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {} }, async (delivery, who) => {
     const result = job?.result as { kind?: string; images?: Array<{ filename: string; subfolder: string; type: 'output' | 'input' | 'temp' }>; server?: string } | null;
     const image = result?.kind === 'success' ? result.images?.[id.image] : undefined;
     const backend = result?.server ? ctx.pool.byUrl(result.server) : undefined;
@@ -106,6 +106,7 @@ async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<C
       attachments: { [imageOption!.name]: { bytes: file.bytes, filename: image.filename } },
       delivery,
       shard: ctx.shard,
+      priority: who.priority,
     });
   });
 }

@@ -16,6 +16,7 @@ import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
 import { messageRequest } from './message-request.ts';
 import { fetchFinalImages, type Spool } from './results.ts';
+import { FALLBACK_LOCALE, translator, type Translator } from './i18n/index.ts';
 
 export interface JobMessengerOptions {
   /** Requests with the bot's token. */
@@ -32,6 +33,8 @@ export interface JobMessengerOptions {
   tokenMarginMs?: number;
   /** Where output images wait on disk until Discord has them; emptied at start (nothing in it survives a restart). */
   spoolDir: string;
+  /** The language of job messages (DEFAULT_LOCALE). */
+  locale?: string;
 }
 
 /** Discord's error codes we act on. */
@@ -48,8 +51,10 @@ export class JobMessenger {
   /** Jobs whose result was delivered: a late event about them must not bring their progress back. */
   private readonly done = new RecentSet(1_000);
   private readonly tick: NodeJS.Timeout;
+  private readonly tr: Translator;
 
   constructor(private readonly o: JobMessengerOptions) {
+    this.tr = translator(o.locale ?? FALLBACK_LOCALE);
     rmSync(o.spoolDir, { recursive: true, force: true });
     mkdirSync(o.spoolDir, { recursive: true });
     o.service.on('update', (u) => this.onUpdate(u));
@@ -65,7 +70,7 @@ export class JobMessenger {
 
   /** Shows a new job's first state (called right after it was queued). */
   track(job: JobRow): void {
-    if (!this.live.has(job.id)) this.live.set(job.id, { phase: job.state === 'running' ? 'running' : 'queued' });
+    if (!this.live.has(job.id)) this.live.set(job.id, { phase: job.state === 'running' ? 'running' : job.state === 'waiting' ? 'waiting' : 'queued' });
     this.scheduleMove(job);
     this.render(job);
     this.addCancelReaction(job);
@@ -94,10 +99,17 @@ export class JobMessenger {
     this.live.set(job.id, state);
     this.scheduleMove(job);
     switch (u.kind) {
+      case 'waiting':
+        state.phase = 'waiting';
+        state.position = u.position;
+        state.total = u.total;
+        state.paused = u.paused;
+        break;
       case 'queued':
         state.phase = 'queued';
         state.position = u.position;
         state.total = u.total;
+        state.paused = false;
         break;
       case 'started':
         state.phase = 'running';
@@ -117,7 +129,7 @@ export class JobMessenger {
         state.preview = { image: u.image, mime: u.mime };
         break;
       case 'notice':
-        state.notice = u.text;
+        state.notice = u.notice;
         break;
     }
     this.render(job);
@@ -142,7 +154,7 @@ export class JobMessenger {
         async () => {
           const current = this.o.service.ledger.get(job.id) ?? job;
           if (current.state === 'finished' || current.state === 'delivered') return;
-          await this.edit(current, liveView(current, state));
+          await this.edit(current, liveView(current, state, Date.now(), this.tr));
         },
         { global: !viaInteraction(job), intervalMs: editIntervalFor(state) },
       )
@@ -288,7 +300,7 @@ export class JobMessenger {
       const state = this.live.get(job.id);
       if (!current || current.state === 'finished' || current.state === 'delivered' || !state) return;
       void this.o.outbox
-        .push(job.id, 'final', () => this.moveToChannel(current, liveView(current, state)))
+        .push(job.id, 'final', () => this.moveToChannel(current, liveView(current, state, Date.now(), this.tr)))
         .catch((err: unknown) => {
           if (!(err instanceof OutboxClosedError)) this.o.log.warn('could not move the job to a channel message', { jobId: job.id, error: err });
         });
@@ -309,7 +321,7 @@ const FAR_IN_QUEUE_INTERVAL_MS = 5_000;
  * bot's requests and CPU while telling its owner little.
  */
 export function editIntervalFor(state: LiveState): number {
-  return state.phase === 'queued' && (state.position ?? 0) > NEAR_FRONT ? FAR_IN_QUEUE_INTERVAL_MS : 0;
+  return state.phase !== 'running' && (state.position ?? 0) > NEAR_FRONT ? FAR_IN_QUEUE_INTERVAL_MS : 0;
 }
 
 /** The job's message is still edited with the interaction token (not bound to the global rate limit). */

@@ -1,19 +1,23 @@
 // What a job's message looks like at each moment of its life. Pure: state in, message out.
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
-import type { FinalResult } from '../jobs/service.ts';
+import type { FinalResult, JobNotice } from '../jobs/service.ts';
 import type { JobRow } from '../jobs/ledger.ts';
 import { formatDuration, progressBar, truncate } from '../text/format.ts';
 import { encodeCustomId } from './custom-ids.ts';
+import { FALLBACK_LOCALE, translator, type Translator } from './i18n/index.ts';
 
 export interface LiveState {
-  phase: 'queued' | 'running';
+  /** waiting: in the bot's own queue; queued: pending on a ComfyUI server. */
+  phase: 'waiting' | 'queued' | 'running';
   position?: number;
   total?: number;
+  /** The bot's queue is paused (/admin pause): a waiting job starts only after /admin resume. */
+  paused?: boolean;
   node?: string;
   value?: number;
   max?: number;
   preview?: { image: Buffer; mime: string };
-  notice?: string;
+  notice?: JobNotice;
   startedAt?: number;
 }
 
@@ -56,10 +60,17 @@ export function describeJob(job: JobRow): string {
 }
 
 /** While the job waits or runs. */
-export function liveView(job: JobRow, state: LiveState, now = Date.now()): MessagePayload {
+export function liveView(job: JobRow, state: LiveState, now = Date.now(), tr: Translator = translator(FALLBACK_LOCALE)): MessagePayload {
   const lines: string[] = [];
-  if (state.notice) lines.push(`ℹ️ ${state.notice}`);
-  if (state.phase === 'queued') {
+  if (state.notice) lines.push(`ℹ️ ${tr.t(`notice.${state.notice.code}`, { server: state.notice.server })}`);
+  if (state.phase === 'waiting') {
+    lines.push(
+      state.position !== undefined && state.total !== undefined
+        ? tr.t('job.waiting', { position: state.position, total: state.total })
+        : tr.t('job.waiting_unknown'),
+    );
+    if (state.paused) lines.push(tr.t('job.queue_paused'));
+  } else if (state.phase === 'queued') {
     lines.push(
       state.position !== undefined
         ? `⏳ **Queued — position ${state.position}${state.total ? ` of ${state.total}` : ''}**`

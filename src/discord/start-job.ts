@@ -2,9 +2,10 @@
 // Use as input): the reply is deferred, the job recorded and queued, and the
 // reply becomes the job's message. Access was checked before any handler ran
 // (bot.ts); a refusal or failure is thrown to the dispatcher, which answers it.
-import type { ChatInputCommandInteraction, Message, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { ChatInputCommandInteraction, GuildMember, Message, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
+import { roleIdsOf } from './access.ts';
 import type { BotContext } from './context.ts';
 import { isServerManager } from './permissions.ts';
 
@@ -26,11 +27,17 @@ export async function deferJobReply(interaction: StartingInteraction): Promise<M
   return interaction.fetchReply();
 }
 
+/** A member of one of PRIORITY_ROLES: their jobs go before everyone else's (decided when a job is accepted). */
+export function hasPriority(interaction: StartingInteraction, ctx: BotContext): boolean {
+  const roles = ctx.config.PRIORITY_ROLES;
+  return roles.length > 0 && roleIdsOf(interaction.member as GuildMember | { roles: string[] } | null).some((r) => roles.includes(r));
+}
+
 export async function startJob(
   interaction: StartingInteraction,
   ctx: BotContext,
   job: { workflow: string; values: Record<string, unknown>; attachments?: Record<string, Attachment>; reply?: Message },
-  start: (delivery: Delivery) => Promise<JobRow> = (delivery) =>
+  start: (delivery: Delivery, who: { priority: boolean }) => Promise<JobRow> = (delivery, who) =>
     ctx.service.submit({
       userId: interaction.user.id,
       workflow: job.workflow,
@@ -39,18 +46,22 @@ export async function startJob(
       delivery,
       shard: ctx.shard,
       exempt: isServerManager(interaction.memberPermissions),
+      priority: who.priority,
     }),
 ): Promise<JobRow> {
   const reply = job.reply ?? (await deferJobReply(interaction));
-  const row = await start({
-    guildId: interaction.guildId,
-    channelId: interaction.channelId ?? reply.channelId,
-    messageId: reply.id,
-    applicationId: interaction.applicationId,
-    interactionToken: interaction.token,
-    tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
-    channelMessageId: null,
-  });
+  const row = await start(
+    {
+      guildId: interaction.guildId,
+      channelId: interaction.channelId ?? reply.channelId,
+      messageId: reply.id,
+      applicationId: interaction.applicationId,
+      interactionToken: interaction.token,
+      tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
+      channelMessageId: null,
+    },
+    { priority: hasPriority(interaction, ctx) },
+  );
   ctx.messenger.track(row);
   return row;
 }

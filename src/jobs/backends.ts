@@ -1,12 +1,10 @@
 // Several ComfyUI machines: health, load, which models each has, and routing.
 import { ComfyClient, type ComfyClientOptions, redactUrl, TypedEmitter } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
+import type { ModelNeed } from './schedule.ts';
 import { UserError } from './user-error.ts';
 
-export interface ModelNeed {
-  folder: string;
-  name: string;
-}
+export type { ModelNeed } from './schedule.ts';
 
 export interface BackendStatus {
   name: string;
@@ -170,6 +168,15 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
    * Throws NoBackendError with a message for the user when none fits.
    */
   async pick(needs: ModelNeed[], exclude: Backend[] = []): Promise<Backend> {
+    const fitting = await this.fitting(needs, exclude);
+    return fitting.reduce((best, b) => (b.load() < best.load() ? b : best));
+  }
+
+  /**
+   * Every healthy server that has every model the job needs (at least one).
+   * Throws NoBackendError with a message for the user when none fits.
+   */
+  async fitting(needs: ModelNeed[], exclude: Backend[] = []): Promise<Backend[]> {
     const candidates = this.backends.filter((b) => b.healthy && !exclude.includes(b));
     if (candidates.length === 0) {
       throw new NoBackendError(this.backends.length === 1 ? 'backend.unreachable_one' : 'backend.unreachable_all');
@@ -183,6 +190,6 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
       const wanted = needs.map((n) => `${n.name} (${n.folder})`).join(', ');
       throw new NoBackendError('backend.no_model', { models: wanted });
     }
-    return fitting.reduce((best, b) => (b.load() < best.load() ? b : best));
+    return fitting;
   }
 }

@@ -1,17 +1,22 @@
-// Jobs as the bot sees them: accepted, recorded, submitted to a server, followed
-// to the end, and re-attached after any restart. Knows nothing of Discord.
+// Jobs as the bot sees them: accepted into the bot's own queue, sent to a server
+// when one has room, followed to the end, and re-attached after any restart.
+// Knows nothing of Discord.
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ComfyUnavailableError, type Job, type JobResult, TypedEmitter, type UploadAnswer } from '../comfy/index.ts';
+import { ComfyUnavailableError, ComfyValidationError, TypedEmitter, type ApiWorkflow, type Job, type JobResult, type UploadAnswer } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
 import { applyOptions } from '../workflows/apply.ts';
 import { findNode } from '../workflows/edit.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { type Backend, type BackendPool, type ModelNeed } from './backends.ts';
+import { Dispatcher, pendingOnServers } from './dispatcher.ts';
 import type { Delivery, JobRow, Ledger, Outcome } from './ledger.ts';
 import { checkLimits, type Limits } from './limits.ts';
+import { SqliteQueueStore, type PutFirstOutcome, type QueueStore } from './queue-store.ts';
+import { fairOrder, ON_SERVER_STATES, waitingPositions, type ModelKey, type QueuedJob } from './schedule.ts';
 import { UserError } from './user-error.ts';
+
 
 export interface Attachment {
   bytes: Buffer;
@@ -27,6 +32,8 @@ export interface JobRequest {
   shard: number;
   /** Members with Manage Server are not rate limited. */
   exempt?: boolean;
+  /** A member of PRIORITY_ROLES: the job goes before everyone else's (fair among themselves). */
+  priority?: boolean;
   /** Seeds to reuse (a retry reruns the same image). */
   seeds?: Record<string, number>;
 }
@@ -45,17 +52,46 @@ export type FinalResult =
   | { kind: 'cancelled'; by: string | null; wasPending: boolean }
   | { kind: 'lost'; reason: string };
 
+/** Something that happened to a job that its user should know of, as data (the Discord side words it). */
+export type JobNotice =
+  /** Its server stopped answering: the job is back at the front of the bot's queue. */
+  | { code: 'server_down'; server: string }
+  /** Its server restarted and forgot it: back at the front of the bot's queue. */
+  | { code: 'server_lost'; server: string };
+
 export type JobUpdate =
+  /** Waiting in the bot's queue: `position` − 1 prompts start before it. */
+  | { kind: 'waiting'; job: JobRow; position: number; total: number; paused: boolean }
+  /** Pending on a ComfyUI server. */
   | { kind: 'queued'; job: JobRow; position: number; total: number }
   | { kind: 'started'; job: JobRow }
   | { kind: 'progress'; job: JobRow; value: number; max: number; node: string | undefined }
   | { kind: 'executing'; job: JobRow; node: string }
   | { kind: 'preview'; job: JobRow; image: Buffer; mime: string }
-  | { kind: 'notice'; job: JobRow; text: string }
+  | { kind: 'notice'; job: JobRow; notice: JobNotice }
   | { kind: 'finished'; job: JobRow; result: FinalResult };
 
 export interface JobServiceEvents extends Record<string, unknown> {
   update: JobUpdate;
+}
+
+/** Between the processes of a sharded bot, which share one ledger file. */
+export type QueueEvent =
+  /** The queue changed (a job accepted, started, ended, the queue paused…): look again. */
+  | { kind: 'changed' }
+  /** The dispatching process posted a job of `shard`: its owner follows it from now on. */
+  | { kind: 'dispatched'; jobId: string; shard: number };
+
+export interface QueueSignal {
+  notify(event: QueueEvent): void;
+  onEvent(handler: (event: QueueEvent) => void): void;
+}
+
+export interface QueueSettings {
+  /** BACKEND_QUEUE_DEPTH. */
+  depth: number;
+  /** AFFINITY_MAX_WAIT_MS. */
+  affinityMaxWaitMs: number;
 }
 
 export interface JobServiceOptions {
@@ -66,7 +102,17 @@ export interface JobServiceOptions {
   limits: Limits;
   log: Logger;
   shard?: number;
+  queue?: QueueSettings;
+  /** The ComfyUI client id of each shard (a prompt's events reach the socket of its client id). */
+  clientIdOf?: (shard: number) => string;
+  /** Under SHARDS: the other shard processes, and this one's name for the dispatcher lease. */
+  shared?: { signal: QueueSignal; holder: string };
 }
+
+/** Posting to a server that failed this often in a row ends the job with the last error. */
+const MAX_SEND_ATTEMPTS = 5;
+/** Positions of waiting jobs are worked out at most this often (every change moves every one of them). */
+const POSITIONS_INTERVAL_MS = 250;
 
 export class JobService extends TypedEmitter<JobServiceEvents> {
   /**
@@ -76,11 +122,51 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
    */
   private readonly live = new Map<string, { job: Job; row: JobRow | undefined }>();
   private readonly cancelledBy = new Map<string, string>();
-  private readonly moving = new Set<string>();
+  /** The bot's own queue, in the ledger's file. */
+  readonly queue: QueueStore;
+  readonly dispatcher: Dispatcher;
+  private readonly shard: number;
+  /** Jobs whose command is still being answered: a refusal at their first post goes back to the command. */
+  private readonly accepting = new Set<string>();
+  /** Posts of those jobs, for the command to await. */
+  private readonly firstPosts = new Map<string, Promise<JobRow>>();
+  /** Every post under way in this process, by job id (a cancel waits for it). */
+  private readonly posting = new Map<string, Promise<unknown>>();
+  /** Waiting jobs' positions as last told, so an unchanged one is not told again. */
+  private readonly shown = new Map<string, string>();
+  private positionsTimer: NodeJS.Timeout | undefined;
+  private positionsAt = -Infinity;
+  private readonly followers = new Map<string, Array<() => void>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private started = false;
 
   constructor(private readonly o: JobServiceOptions) {
     super();
+    this.shard = o.shard ?? 0;
+    this.queue = new SqliteQueueStore(o.ledger);
+    const settings = o.queue ?? { depth: 1, affinityMaxWaitMs: 5_000 };
+    this.dispatcher = new Dispatcher({
+      store: this.queue,
+      pool: o.pool,
+      depth: settings.depth,
+      affinityMaxWaitMs: settings.affinityMaxWaitMs,
+      log: o.log,
+      send: (row, backend) => this.startPost(row, backend),
+      ...(o.shared ? { lease: { holder: o.shared.holder, ttlMs: 6_000 } } : {}),
+    });
     o.pool.on('down', (b) => void this.failover(b));
+    o.pool.on('up', () => {
+      void this.recoverClaims();
+      this.changed();
+    });
+    // A server's queue count changed (someone's prompt started or ended): it may have room now.
+    for (const b of o.pool.backends) {
+      b.client.on('status', () => {
+        if (this.started) void this.dispatcher.kick();
+        this.refreshPositions();
+      });
+    }
+    o.shared?.signal.onEvent((e) => this.onQueueEvent(e));
   }
 
   get ledger(): Ledger {
@@ -88,69 +174,177 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   }
 
   /**
-   * Accepts a job: checks limits and values, picks a server, uploads the
-   * attachments, records the job and queues it. Throws UserError with a message
-   * for the user (nothing recorded) or ComfyValidationError (recorded as rejected).
+   * Accepts a job: checks limits, values and that a server has its models,
+   * records it in the bot's queue and sends it on at once if a server has room.
+   * Throws UserError with a message for the user (nothing recorded) or, when
+   * ComfyUI refuses the workflow at once, ComfyValidationError (recorded as rejected).
    */
   async submit(req: JobRequest): Promise<JobRow> {
     const loaded = this.o.workflows.get(req.workflow);
     if (!loaded) throw new UserError('workflow.unknown', { workflow: req.workflow });
     if (!req.exempt) checkLimits(this.o.ledger, req.userId, this.o.limits);
     // Validate the values before touching any server, so bad input costs nothing.
-    applyOptions(loaded, req.values, { uploads: placeholderUploads(req.attachments) });
-    const backend = await this.o.pool.pick(modelNeeds(loaded, req.values));
+    const checked = applyOptions(loaded, req.values, { uploads: placeholderUploads(req.attachments), seeds: req.seeds });
+    const needs = modelNeeds(loaded, req.values);
+    await this.o.pool.fitting(needs);
     const id = shortId();
     const inputs = await this.keepInputs(id, req.attachments);
-    const row = this.o.ledger.insert({
+    const models = modelsOf(checked.workflow);
+    const row = this.queue.enqueue({
       id,
       seeds: req.seeds ?? {},
       promptId: randomUUID(),
-      server: backend.url,
       shard: req.shard,
       userId: req.userId,
       workflow: req.workflow,
       params: req.values,
       inputs,
       delivery: req.delivery,
+      priority: req.priority ?? false,
+      checkpoint: models.checkpoint,
+      loras: models.loras,
+      needs,
     });
     const log = this.o.log.child({ jobId: id, userId: req.userId, promptId: row.promptId });
+    log.info('job accepted', { priority: row.priority, checkpoint: row.checkpoint });
+    this.accepting.add(id);
     try {
-      return await this.send(row, backend, loaded);
+      await this.changed();
+      const post = this.firstPosts.get(id);
+      return post ? await post : (this.o.ledger.get(id) ?? row);
     } catch (err) {
       // The caller tells the user; the row stays as a record of the refusal.
       this.write(id, { state: 'delivered', outcome: 'rejected', result: { kind: 'error', message: (err as Error).message } });
       log.warn('job refused', { error: err });
       throw err;
+    } finally {
+      this.accepting.delete(id);
+      this.firstPosts.delete(id);
     }
   }
 
-  /** Uploads the inputs to `backend`, fills the workflow and queues it under the row's prompt id. */
-  private async send(row: JobRow, backend: Backend, loaded: LoadedWorkflow): Promise<JobRow> {
-    const uploads = await this.uploadInputs(row, backend);
-    const values = await this.withServerDefaults(loaded, backend, valuesOf(loaded, row.params));
-    const applied = applyOptions(loaded, values, { uploads, seeds: row.seeds });
+  /** The queue changed here: positions, this process's dispatcher and the other shards hear of it. */
+  private changed(): Promise<void> {
+    this.refreshPositions();
+    this.o.shared?.signal.notify({ kind: 'changed' });
+    return this.started ? this.dispatcher.kick() : Promise.resolve();
+  }
+
+  private onQueueEvent(e: QueueEvent): void {
+    if (e.kind === 'dispatched' && e.shard === this.shard) this.followDispatched(e.jobId);
+    this.refreshPositions();
+    if (this.started) void this.dispatcher.kick();
+  }
+
+  /** Called by the dispatcher for each job it took for `backend`. */
+  private startPost(row: JobRow, backend: Backend): void {
+    const post = this.post(row, backend);
+    this.posting.set(row.id, post);
+    void post.catch(() => {}).finally(() => this.posting.delete(row.id));
+    if (this.accepting.has(row.id)) {
+      this.firstPosts.set(row.id, post);
+      post.catch(() => {}); // the command awaits it and answers the refusal
+    } else {
+      post.catch((err: unknown) => this.refusedLater(row.id, err));
+    }
+  }
+
+  /**
+   * Uploads the inputs to `backend`, fills the workflow and posts it under the row's
+   * prompt id, for the socket of the shard that owns the job. A server that does not
+   * answer puts the job back at the head of the queue; a refusal is thrown.
+   */
+  private async post(row: JobRow, backend: Backend): Promise<JobRow> {
+    const log = this.o.log.child({ jobId: row.id, userId: row.userId, promptId: row.promptId });
+    const loaded = this.o.workflows.get(row.workflow);
+    if (!loaded) throw new UserError('workflow.not_installed', { workflow: row.workflow });
+    let applied;
+    try {
+      const uploads = await this.uploadInputs(row, backend);
+      const values = await this.withServerDefaults(loaded, backend, valuesOf(loaded, row.params));
+      applied = applyOptions(loaded, values, { uploads, seeds: row.seeds });
+    } catch (err) {
+      if (this.mayRetry(row, err)) return this.sendFailed(row, backend, err);
+      throw err;
+    }
+    const models = modelsOf(applied.workflow);
     // What ran is recorded (defaults and random seeds included), so the job can be shown, rerun and re-rolled.
-    this.write(row.id, { server: backend.url, params: applied.params, seeds: applied.seeds });
-    const job = await backend.client
-      .submit(applied.workflow, {
-        promptId: row.promptId,
-        extraData: { bot: { job: row.id, user: row.userId } },
-        onJob: (j) => this.follow(row.id, j),
-      })
-      .catch((err: unknown) => {
-        // No answer is not a refusal: ComfyUI may have queued it. Follow the prompt id;
-        // reconciling turns it into a result, or into "lost" with a Retry button.
-        if (!(err instanceof ComfyUnavailableError) || err.reason !== 'timeout') throw err;
-        this.o.log.warn('ComfyUI did not answer the submit in time; following the prompt anyway', { jobId: row.id, promptId: row.promptId });
-        const tracked = backend.client.track(row.promptId, applied.workflow);
-        this.follow(row.id, tracked);
-        return tracked;
-      });
-    const updated = this.write(row.id, {
-      state: job.finished ? 'finished' : job.phase === 'running' ? 'running' : 'queued',
-    })!;
-    this.o.log.info('job queued', { jobId: row.id, userId: row.userId, promptId: row.promptId, server: backend.name });
+    this.write(row.id, { params: applied.params, seeds: applied.seeds, checkpoint: models.checkpoint, loras: models.loras });
+    // Cancelled or moved while its inputs were uploading: nothing to post.
+    if (!this.stillClaimed(row)) return this.o.ledger.get(row.id) ?? row;
+    const extraData = { bot: { job: row.id, user: row.userId } };
+    const here = row.shard === this.shard;
+    try {
+      if (here) {
+        const job = await backend.client
+          .submit(applied.workflow, { promptId: row.promptId, extraData, onJob: (j) => this.follow(row.id, j) })
+          .catch((err: unknown) => {
+            if (!isTimeout(err)) throw err;
+            return this.followUnanswered(row, backend, applied.workflow);
+          });
+        void job;
+      } else {
+        await backend.client.http
+          .submit({ prompt: applied.workflow, client_id: this.clientIdOf(row.shard), prompt_id: row.promptId, extra_data: extraData })
+          .catch((err: unknown) => {
+            // Its owner follows the prompt id either way; reconciling tells whether ComfyUI has it.
+            if (!isTimeout(err)) throw err;
+          });
+      }
+    } catch (err) {
+      if (this.mayRetry(row, err)) return this.sendFailed(row, backend, err);
+      throw err;
+    }
+    const current = this.o.ledger.get(row.id);
+    const updated = current?.state === 'dispatching' ? this.write(row.id, { state: 'queued' })! : (current ?? row);
+    if (!here) this.o.shared?.signal.notify({ kind: 'dispatched', jobId: row.id, shard: row.shard });
+    log.info('job queued', { server: backend.name, checkpoint: models.checkpoint });
     return updated;
+  }
+
+  /** No answer is not a refusal: ComfyUI may have queued it. Follow the prompt id; reconciling tells. */
+  private followUnanswered(row: JobRow, backend: Backend, workflow: ApiWorkflow): Job {
+    this.o.log.warn('ComfyUI did not answer the submit in time; following the prompt anyway', { jobId: row.id, promptId: row.promptId });
+    const tracked = backend.client.track(row.promptId, workflow);
+    this.follow(row.id, tracked);
+    return tracked;
+  }
+
+  /** The job is still this post's to send (not cancelled, not put back by a failover meanwhile). */
+  private stillClaimed(row: JobRow): boolean {
+    const now = this.o.ledger.get(row.id);
+    return now?.state === 'dispatching' && now.promptId === row.promptId && now.server === row.server;
+  }
+
+  /**
+   * A server that did not take a job from the queue (down, restarting, a proxy's
+   * 5xx) may take it later. During its command the user is told at once instead,
+   * as when jobs were sent straight away.
+   */
+  private mayRetry(row: JobRow, err: unknown): boolean {
+    return isTransient(err) && !this.accepting.has(row.id) && row.attempts < MAX_SEND_ATTEMPTS;
+  }
+
+  /** The server did not take the job: back to the head of the queue, the server left alone for a moment. */
+  private sendFailed(row: JobRow, backend: Backend, err: unknown): JobRow {
+    this.o.log.warn('could not send the job to ComfyUI; it goes back to the head of the queue', { jobId: row.id, server: backend.name, error: err });
+    this.dispatcher.coolDown(backend);
+    void this.o.pool.check(backend);
+    const [released] = this.queue.release([{ id: row.id, promptId: randomUUID() }]);
+    void this.changed();
+    return released ?? this.o.ledger.get(row.id) ?? row;
+  }
+
+  /** A job posted after its command was answered was refused: its message says why. */
+  private refusedLater(id: string, err: unknown): void {
+    this.o.log.warn('job refused by ComfyUI', { jobId: id, error: err });
+    const row = this.o.ledger.get(id);
+    if (!row || row.state === 'finished' || row.state === 'delivered') return;
+    this.finishAs(id, refusalResult(err));
+  }
+
+  private clientIdOf(shard: number): string {
+    return this.o.clientIdOf?.(shard) ?? this.o.pool.backends[0]!.client.clientId;
   }
 
   /**
@@ -183,6 +377,8 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   private follow(id: string, job: Job): void {
     const entry = { job, row: this.o.ledger.get(id) };
     this.live.set(id, entry);
+    for (const wake of this.followers.get(id) ?? []) wake();
+    this.followers.delete(id);
     const current = () => entry.row;
     const stillOurs = () => this.live.get(id) === entry;
     job.on('queued', (e) => {
@@ -193,6 +389,8 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       if (!stillOurs()) return;
       const row = this.write(id, { state: 'running', startedAt: Date.now() });
       if (row) this.emit('update', { kind: 'started', job: row });
+      // Its place on the server is free: the next job can go there.
+      void this.changed();
     });
     job.on('executing', (e) => {
       const row = current();
@@ -213,11 +411,36 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     });
   }
 
+  /** Another process posted this shard's job: follow it by its prompt id. */
+  private followDispatched(id: string): void {
+    if (this.live.has(id)) return;
+    const row = this.o.ledger.get(id);
+    if (!row || row.shard !== this.shard || (row.state !== 'queued' && row.state !== 'running')) return;
+    const backend = this.o.pool.byUrl(row.server);
+    if (!backend) return;
+    this.follow(id, backend.client.track(row.promptId, this.o.workflows.get(row.workflow)?.workflow));
+  }
+
+  /** Resolves once this process follows the job (another process may be posting it), or after `ms`. */
+  private followed(id: string, ms = 5_000): Promise<void> {
+    if (this.live.has(id)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      const list = this.followers.get(id) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.followers.set(id, list);
+    });
+  }
+
   private async conclude(id: string, result: JobResult): Promise<void> {
     const row = this.o.ledger.get(id);
-    if (!row || row.state === 'finished' || row.state === 'delivered') return;
+    if (!row || row.state === 'finished' || row.state === 'delivered' || row.state === 'waiting') return;
     const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
-    if (result.status === 'lost' && (await this.moveIfPossible(row, 'lost'))) return;
+    if (result.status === 'lost' && this.requeue([row], 'server_lost')) return;
     const final = toFinal(row, result, this.cancelledBy.get(id) ?? null);
     if (final.kind === 'success') final.images = postedImages(this.o.workflows.get(row.workflow), final.images);
     this.cancelledBy.delete(id);
@@ -230,6 +453,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const outcome: Outcome = final.kind;
     const done = this.write(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() });
     if (done) this.emit('update', { kind: 'finished', job: done, result: final });
+    void this.changed();
   }
 
   /** The Discord side calls this once the user has the final message. */
@@ -243,28 +467,119 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   }
 
   /**
-   * Cancels a job: deleted if it waits, interrupted (by prompt id) if it runs.
-   * Resolves with what happened; a job that already ended is left alone.
+   * Cancels a job: a job waiting in the bot leaves the queue (a ledger change, no
+   * ComfyUI call); one pending on a server is deleted there, a running one interrupted
+   * (by prompt id). Resolves with what happened; a job that already ended is left alone.
    */
   async cancel(id: string, byUserId: string): Promise<'cancelled' | 'already-finished' | 'unknown'> {
     const row = this.o.ledger.get(id);
     if (!row) return 'unknown';
     if (row.state === 'finished' || row.state === 'delivered') return 'already-finished';
-    const job = this.live.get(id)?.job;
-    if (!job) return 'already-finished';
+    if (row.state === 'waiting') {
+      const final: FinalResult = { kind: 'cancelled', by: byUserId, wasPending: true };
+      const done = this.queue.cancelWaiting(id, final);
+      if (done) {
+        this.o.log.info('waiting job cancelled', { jobId: id, userId: done.userId, by: byUserId });
+        this.emit('update', { kind: 'finished', job: done, result: final });
+        void this.changed();
+        return 'cancelled';
+      }
+      // Taken for a server meanwhile: cancel it there.
+    }
     if (!this.cancelledBy.has(id)) this.cancelledBy.set(id, byUserId);
+    await this.posting.get(id)?.catch(() => {});
+    if (!this.live.has(id)) await this.followed(id);
+    const job = this.live.get(id)?.job;
+    if (!job) {
+      // Back in the queue (its post failed) or never followed here.
+      return this.o.ledger.get(id)?.state === 'waiting' ? this.cancel(id, byUserId) : 'already-finished';
+    }
     const result = await job.cancel();
     return result.status === 'interrupted' ? 'cancelled' : 'already-finished';
   }
 
-  /** Re-attaches every unfinished job of this shard after a start: nothing a user started is forgotten. */
+  /** `/admin first`: the waiting job goes next. */
+  putFirst(id: string): PutFirstOutcome {
+    const outcome = this.queue.putFirst(id);
+    if (outcome === 'first') {
+      this.o.log.info('job put first in the queue', { jobId: id });
+      void this.changed();
+    }
+    return outcome;
+  }
+
+  /** `/admin pause|resume`: whether anything is sent to the servers. Returns whether it changed. */
+  setPaused(paused: boolean): boolean {
+    const changed = this.queue.setPaused(paused);
+    if (changed) {
+      this.o.log.info(paused ? 'queue paused' : 'queue resumed');
+      void this.changed();
+    }
+    return changed;
+  }
+
+  get paused(): boolean {
+    return this.queue.isPaused();
+  }
+
+  /** The bot's queue in dispatch order, and ours on each server, for /queue and /status. */
+  queueState(): { paused: boolean; waiting: QueuedJob[]; onServers: QueuedJob[]; pendingOnServers: number } {
+    const view = this.queue.view();
+    return {
+      paused: view.paused,
+      waiting: fairOrder(view.waiting, view.onServers),
+      onServers: view.onServers,
+      pendingOnServers: pendingOnServers(view, this.o.pool.backends),
+    };
+  }
+
+  /** Positions of this shard's waiting jobs, worked out again soon (coalesced: at most every 250 ms). */
+  private refreshPositions(): void {
+    if (this.positionsTimer) return;
+    const wait = Math.max(0, this.positionsAt + POSITIONS_INTERVAL_MS - performance.now());
+    this.positionsTimer = setTimeout(() => {
+      this.positionsTimer = undefined;
+      this.positionsAt = performance.now();
+      try {
+        this.publishPositions();
+      } catch (err) {
+        this.o.log.warn('could not work out queue positions', { error: err });
+      }
+    }, wait);
+    this.positionsTimer.unref();
+  }
+
+  private publishPositions(): void {
+    const state = this.queueState();
+    const positions = waitingPositions(state.waiting, state.pendingOnServers);
+    const mine = new Set<string>();
+    for (const j of state.waiting) {
+      if (j.shard !== this.shard) continue;
+      mine.add(j.id);
+      const p = positions.get(j.id)!;
+      const key = `${p.position}/${p.total}/${state.paused}`;
+      if (this.shown.get(j.id) === key) continue;
+      const row = this.o.ledger.get(j.id);
+      if (row?.state !== 'waiting') continue;
+      this.shown.set(j.id, key);
+      this.emit('update', { kind: 'waiting', job: row, position: p.position, total: p.total, paused: state.paused });
+    }
+    for (const id of this.shown.keys()) if (!mine.has(id)) this.shown.delete(id);
+  }
+
+  /**
+   * After a start: re-attaches every unfinished job of this shard (nothing a user
+   * started is forgotten), then starts sending waiting jobs to the servers.
+   */
   async resume(): Promise<number> {
-    const rows = this.o.ledger.unfinished(this.o.shard ?? 0);
+    const rows = this.o.ledger.unfinished(this.shard);
     for (const row of rows) {
       if (row.state === 'finished') {
         this.emit('update', { kind: 'finished', job: row, result: row.result as FinalResult });
         continue;
       }
+      // Waiting jobs are the dispatcher's; a claim cut short is recovered below.
+      if (row.state === 'waiting' || row.state === 'dispatching' || row.state === 'submitting') continue;
       const backend = this.o.pool.byUrl(row.server);
       if (!backend) {
         await this.conclude(row.id, { status: 'lost', promptId: row.promptId, reason: 'its ComfyUI server is no longer configured' });
@@ -274,7 +589,54 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       this.follow(row.id, job);
     }
     if (rows.length) this.o.log.info('resumed unfinished jobs', { count: rows.length });
+    this.started = true;
+    this.dispatcher.start(() => this.recoverClaims());
+    if (this.o.shared) {
+      // A job another process posted is followed when it says so; this catches a message that never came.
+      const timer = setInterval(() => {
+        for (const row of this.o.ledger.unfinished(this.shard)) {
+          if ((row.state === 'queued' || row.state === 'running') && !this.live.has(row.id)) this.followDispatched(row.id);
+        }
+      }, 1_000);
+      timer.unref();
+      this.timers.push(timer);
+    }
+    await this.recoverClaims();
+    await this.changed();
     return rows.length;
+  }
+
+  /**
+   * Jobs taken for a server by a dispatcher that stopped before it had posted them
+   * (state `dispatching`): followed if the server has the prompt, else back at the
+   * head of the queue. Only the dispatching process does this.
+   */
+  private async recoverClaims(): Promise<void> {
+    if (!this.dispatcher.active) return;
+    const stale = this.o.ledger
+      .unfinished()
+      .filter((r) => (r.state === 'dispatching' || r.state === 'submitting') && !this.posting.has(r.id));
+    for (const row of stale) {
+      const backend = this.o.pool.byUrl(row.server);
+      const known = backend ? await promptKnown(backend, row.promptId) : false;
+      if (known === undefined) continue; // the server does not answer: ask again when it is back
+      if (!known) {
+        this.o.log.info('a job taken for a server was never posted; back at the head of the queue', { jobId: row.id });
+        this.queue.release([{ id: row.id, promptId: randomUUID() }]);
+        continue;
+      }
+      this.write(row.id, { state: 'queued' });
+      if (row.shard === this.shard) {
+        if (!this.live.has(row.id)) this.follow(row.id, backend!.client.track(row.promptId, this.o.workflows.get(row.workflow)?.workflow));
+      } else this.o.shared?.signal.notify({ kind: 'dispatched', jobId: row.id, shard: row.shard });
+    }
+    if (stale.length) void this.changed();
+  }
+
+  stop(): void {
+    this.dispatcher.stop();
+    clearTimeout(this.positionsTimer);
+    for (const t of this.timers) clearInterval(t);
   }
 
   /**
@@ -292,7 +654,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   }
 
   /** Runs a job again with the same values (the retry button of a lost job). */
-  async retry(id: string, userId: string, delivery: Delivery, shard: number, newSeed: boolean): Promise<JobRow> {
+  async retry(id: string, userId: string, delivery: Delivery, shard: number, newSeed: boolean, priority = false): Promise<JobRow> {
     const row = this.o.ledger.get(id);
     if (!row) throw new UserError('job.not_in_ledger');
     const attachments: Record<string, Attachment> = {};
@@ -305,48 +667,37 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const loaded = this.o.workflows.get(row.workflow);
     if (!loaded) throw new UserError('workflow.not_installed', { workflow: row.workflow });
     const values = valuesOf(loaded, newSeed ? withoutSeeds(loaded, row.params) : row.params);
-    return this.submit({ userId, workflow: row.workflow, values, attachments, delivery, shard, seeds: newSeed ? {} : row.seeds });
+    return this.submit({ userId, workflow: row.workflow, values, attachments, delivery, shard, priority, seeds: newSeed ? {} : row.seeds });
   }
 
-  /** A server went down: its unfinished jobs go to another server, and their users are told. */
+  /**
+   * A server went down: this shard's jobs on it go back to the HEAD of the bot's
+   * queue (in the order they were sent there), to run next on another server, and
+   * their users are told. With no other server up they stay where they are.
+   */
   private async failover(down: Backend): Promise<void> {
     const rows = this.o.ledger
-      .unfinished(this.o.shard ?? 0)
-      .filter((r) => r.server === down.url && r.state !== 'finished');
-    for (const row of rows) await this.moveIfPossible(row, 'down');
+      .unfinished(this.shard)
+      .filter((r) => r.server === down.url && isOnServer(r.state) && !this.posting.has(r.id));
+    this.requeue(rows, 'server_down');
   }
 
-  private async moveIfPossible(row: JobRow, why: 'down' | 'lost'): Promise<boolean> {
-    if (this.moving.has(row.id)) return true;
-    const loaded = this.o.workflows.get(row.workflow);
-    const from = this.o.pool.byUrl(row.server);
-    const others = this.o.pool.backends.filter((b) => b !== from && b.healthy);
-    if (!loaded || others.length === 0) return false;
-    this.moving.add(row.id);
-    let detached = false;
-    try {
-      const target = await this.o.pool.pick(modelNeeds(loaded, row.params), from ? [from] : []);
-      detached = true;
+  /** Puts jobs back at the head of the queue if another server can take them; returns whether it did. */
+  private requeue(rows: JobRow[], why: JobNotice['code']): boolean {
+    if (rows.length === 0) return false;
+    const from = this.o.pool.byUrl(rows[0]!.server);
+    if (!this.o.pool.backends.some((b) => b !== from && b.healthy)) return false;
+    for (const row of rows) {
       this.live.delete(row.id);
-      if (from) from.client.untrack(row.promptId);
-      const moved = this.write(row.id, { promptId: randomUUID(), server: target.url, attempts: row.attempts + 1 })!;
-      const text =
-        why === 'down'
-          ? `The ComfyUI server ${from?.name ?? ''} went down; your job was moved to ${target.name}.`
-          : `The ComfyUI server ${from?.name ?? ''} lost your job (it restarted); it was queued again on ${target.name}.`;
-      this.emit('update', { kind: 'notice', job: moved, text });
-      this.o.log.warn('job moved to another server', { jobId: row.id, from: from?.name, to: target.name, why });
-      await this.send(moved, target, loaded);
-      return true;
-    } catch (err) {
-      this.o.log.error('could not move job', { jobId: row.id, error: err });
-      if (!detached) return false;
-      // It left its old server and no new one took it: the user must hear of it, with a retry.
-      this.finishAs(row.id, { kind: 'lost', reason: `it could not be moved to another ComfyUI server (${(err as Error).message})` });
-      return true;
-    } finally {
-      this.moving.delete(row.id);
+      from?.client.untrack(row.promptId);
     }
+    const released = this.queue.release(rows.map((r) => ({ id: r.id, promptId: randomUUID() })));
+    for (const row of released) {
+      this.emit('update', { kind: 'notice', job: row, notice: { code: why, server: from?.name ?? '' } });
+    }
+    this.o.log.warn('jobs back at the head of the queue', { jobs: released.map((r) => r.id), from: from?.name, why });
+    void this.changed();
+    return released.length > 0;
   }
 
   private async keepInputs(id: string, attachments: Record<string, Attachment>): Promise<JobRow['inputs']> {
@@ -390,6 +741,53 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   }
 }
 
+function isOnServer(state: JobRow['state']): boolean {
+  return (ON_SERVER_STATES as readonly string[]).includes(state);
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof ComfyUnavailableError && err.reason === 'timeout';
+}
+
+/** The server did not take the request (down, restarting, a proxy's 5xx): another try may work. */
+function isTransient(err: unknown): boolean {
+  return err instanceof ComfyUnavailableError && (err.reason === 'unreachable' || err.reason === 'server_error');
+}
+
+/** Whether the server has the prompt (queued, running or done); undefined when it does not answer. */
+async function promptKnown(backend: Backend, promptId: string): Promise<boolean | undefined> {
+  try {
+    const q = await backend.client.http.queue();
+    if ([...q.running, ...q.pending].some((e) => e.promptId === promptId)) return true;
+    return (await backend.client.http.historyOf(promptId)) !== undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a job posted after its command was answered did not run, for its final message. */
+function refusalResult(err: unknown): FinalResult {
+  if (err instanceof ComfyValidationError) {
+    return { kind: 'error', nodeId: null, nodeType: null, exceptionType: err.error.type, message: err.lines().join('\n') };
+  }
+  if (err instanceof UserError) return { kind: 'error', nodeId: null, nodeType: null, exceptionType: 'UserError', message: err.code };
+  return { kind: 'error', nodeId: null, nodeType: null, exceptionType: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) };
+}
+
+/**
+ * The checkpoint and LoRAs a filled workflow loads (model affinity): the first
+ * `ckpt_name` of its nodes, and every `lora_name`.
+ */
+export function modelsOf(workflow: ApiWorkflow): ModelKey {
+  let checkpoint: string | null = null;
+  const loras: string[] = [];
+  for (const node of Object.values(workflow)) {
+    const inputs = node.inputs as Record<string, unknown>;
+    if (checkpoint === null && typeof inputs['ckpt_name'] === 'string') checkpoint = inputs['ckpt_name'];
+    if (typeof inputs['lora_name'] === 'string') loras.push(inputs['lora_name']);
+  }
+  return { checkpoint, loras: loras.sort() };
+}
 function maskLast(options: LoadedWorkflow['manifest']['options'], name: string): number {
   return options.find((o) => o.name === name)?.type === 'mask' ? 1 : 0;
 }

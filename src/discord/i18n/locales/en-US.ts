@@ -34,6 +34,46 @@ export const messages = {
   'error.access.guild': 'This bot is not enabled in this server.',
   'error.access.channel': 'This bot only works in {channels}.',
   'error.access.role': 'You need one of the roles this bot is limited to. Ask a moderator.',
+  // A job's message while it waits in the bot's own queue (S4), and what happened to it.
+  'job.waiting': '⏳ **Queued — position {position} of {total}**',
+  'job.waiting_unknown': '⏳ **Queued**',
+  'job.queue_paused': '⏸️ The queue is paused: your job starts when an admin resumes it.',
+  'notice.server_down': 'The ComfyUI server {server} went down; your job is back at the front of the queue.',
+  'notice.server_lost': 'The ComfyUI server {server} lost your job (it restarted); it is back at the front of the queue.',
+
+  // /queue: the bot's queue in order, then what each server runs and holds.
+  'queue.bot_heading': "**In the bot's queue** — {count, plural, one {# job waits} other {# jobs wait}}",
+  'queue.bot_paused': '⏸️ Paused: nothing new goes to ComfyUI until an admin runs /admin resume.',
+  'queue.bot_empty': "Nobody waits in the bot's queue.",
+  'queue.entry': '{n}. {job}',
+  'queue.job': '<@{user}> · {workflow} · job `{job}`',
+  'queue.priority': '⭐ priority',
+  'queue.first': '⏩ put first',
+  'queue.more': '… and {count} more',
+  'queue.server': '**{server}** — {running} running, {pending} waiting',
+  'queue.server_unreachable': '**{server}**: unreachable',
+  'queue.running': '▶️ {job}',
+  'queue.other_client': 'another client',
+  'queue.empty': 'The queue is empty.',
+
+  // /status
+  'status.queue_running': "▶️ Queue running: {count, plural, one {# job waits} other {# jobs wait}} in the bot's queue.",
+  'status.queue_paused': "⏸️ Queue paused by an admin: {count, plural, one {# job waits} other {# jobs wait}} in the bot's queue; prompts already on the servers still run.",
+
+  // /admin (Manage Server)
+  'admin.description': 'Server admin: pause or resume the queue, put a job first',
+  'admin.pause.description': 'Stop sending jobs to ComfyUI (prompts already there finish; new jobs wait)',
+  'admin.resume.description': 'Send waiting jobs to ComfyUI again',
+  'admin.first.description': 'Put a waiting job at the front of the queue',
+  'admin.first.job.description': 'The job id, as /queue shows it',
+  'admin.not_allowed': '⚠️ /admin is for members with the Manage Server permission.',
+  'admin.paused': '⏸️ The queue is paused. Prompts already on the ComfyUI servers finish; new jobs are accepted and wait until /admin resume.',
+  'admin.already_paused': 'The queue was already paused.',
+  'admin.resumed': '▶️ The queue runs again: waiting jobs are being sent to ComfyUI.',
+  'admin.not_paused': 'The queue was not paused.',
+  'admin.first_done': '⏩ Job `{job}` goes next.',
+  'admin.first_unknown': '⚠️ There is no job `{job}`.',
+  'admin.first_not_waiting': "⚠️ Job `{job}` is not waiting in the bot's queue (it is already on a server or done), so it cannot be put first.",
 } as const satisfies Record<`error.${UserErrorCode}`, string> & Record<string, string>;
 
 export type MessageKey = keyof typeof messages;

@@ -1,0 +1,96 @@
+// /admin <subcommand>: the server owner's controls (Manage Server). Each
+// subcommand is one entry of `actions`: how it is declared and what it does;
+// adding one (ban, reload, free, purge…) is adding an entry.
+import {
+  InteractionContextType,
+  MessageFlags,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type SlashCommandSubcommandBuilder,
+} from 'discord.js';
+import type { Command } from '../src/discord/command.ts';
+import type { BotContext } from '../src/discord/context.ts';
+import { catalogues, FALLBACK_LOCALE, type MessageKey, type Translator } from '../src/discord/i18n/index.ts';
+import { translatorFor } from '../src/discord/locale.ts';
+import { isServerManager } from '../src/discord/permissions.ts';
+import { truncate } from '../src/text/format.ts';
+
+export interface AdminAction {
+  /** Name the subcommand is declared under is the key in `actions`; this adds its description and options. */
+  declare(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder;
+  /** Does it and returns the answer, in the admin's language (shown only to them). */
+  run(interaction: ChatInputCommandInteraction, ctx: BotContext, tr: Translator): Promise<string> | string;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+}
+
+/** English description plus its translations, as Discord's `description_localizations` wants them. */
+function described<T extends { setDescription(d: string): T; setDescriptionLocalizations(l: Record<string, string>): T }>(
+  builder: T,
+  key: MessageKey,
+): T {
+  const localizations: Record<string, string> = {};
+  for (const [locale, messages] of catalogues) if (locale !== FALLBACK_LOCALE) localizations[locale] = messages[key];
+  return builder.setDescription(catalogues.get(FALLBACK_LOCALE)![key]).setDescriptionLocalizations(localizations);
+}
+
+export const actions: Record<string, AdminAction> = {
+  pause: {
+    declare: (sub) => described(sub, 'admin.pause.description'),
+    run: (_interaction, ctx, tr) => tr.t(ctx.service.setPaused(true) ? 'admin.paused' : 'admin.already_paused'),
+  },
+  resume: {
+    declare: (sub) => described(sub, 'admin.resume.description'),
+    run: (_interaction, ctx, tr) => tr.t(ctx.service.setPaused(false) ? 'admin.resumed' : 'admin.not_paused'),
+  },
+  first: {
+    declare: (sub) =>
+      described(sub, 'admin.first.description').addStringOption((o) =>
+        described(o.setName('job').setRequired(true).setAutocomplete(true), 'admin.first.job.description'),
+      ),
+    run(interaction, ctx, tr) {
+      const job = interaction.options.getString('job', true).trim();
+      const outcome = ctx.service.putFirst(job);
+      return tr.t(outcome === 'first' ? 'admin.first_done' : outcome === 'unknown' ? 'admin.first_unknown' : 'admin.first_not_waiting', { job });
+    },
+    async autocomplete(interaction, ctx) {
+      const typed = String(interaction.options.getFocused()).toLowerCase();
+      const choices = ctx.service
+        .queueState()
+        .waiting.map((j, i) => {
+          const row = ctx.service.ledger.get(j.id);
+          const prompt = typeof row?.params['prompt'] === 'string' ? ` · ${row.params['prompt']}` : '';
+          return { name: truncate(`${i + 1}. ${j.id} · ${j.workflow}${prompt}`, 100), value: j.id };
+        })
+        .filter((c) => c.name.toLowerCase().includes(typed));
+      await interaction.respond(choices.slice(0, 25));
+    },
+  },
+};
+
+export const command: Command = {
+  name: 'admin',
+  definition: () => {
+    const builder = described(new SlashCommandBuilder().setName('admin'), 'admin.description')
+      // Discord shows it only to members with Manage Server; the handler checks again (the setting can be changed per server).
+      .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+      .setContexts(InteractionContextType.Guild);
+    for (const [name, action] of Object.entries(actions)) builder.addSubcommand((sub) => action.declare(sub.setName(name)));
+    return builder.toJSON();
+  },
+  async autocomplete(interaction, ctx) {
+    if (!isServerManager(interaction.memberPermissions)) return interaction.respond([]);
+    await actions[interaction.options.getSubcommand()]?.autocomplete?.(interaction, ctx);
+  },
+  async execute(interaction, ctx) {
+    const tr = translatorFor(interaction, ctx.config.DEFAULT_LOCALE);
+    if (!isServerManager(interaction.memberPermissions)) {
+      await interaction.reply({ content: tr.t('admin.not_allowed'), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const action = actions[interaction.options.getSubcommand()]!;
+    ctx.log.info('admin command', { userId: interaction.user.id, subcommand: interaction.options.getSubcommand() });
+    await interaction.reply({ content: await action.run(interaction, ctx, tr), flags: MessageFlags.Ephemeral });
+  },
+};

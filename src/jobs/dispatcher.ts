@@ -1,0 +1,224 @@
+// Sends waiting jobs to ComfyUI servers as they get room. One round reads the
+// queue from the store, orders it (fair share), places jobs (affinity) and
+// claims them in one transaction; the claimed jobs are then posted. Rounds run
+// one at a time, whenever anything that changes the answer happens (a job
+// accepted, started, ended, a server up or down, /admin resume), and on a slow
+// timer as a safety net. Under SHARDS one process at a time holds a lease in
+// the store and dispatches for all: one order across every shard.
+import type { Logger } from '../log.ts';
+import type { Backend, BackendPool } from './backends.ts';
+import type { JobRow } from './ledger.ts';
+import type { QueueStore, QueueView } from './queue-store.ts';
+import { fairOrder, plan, type ModelNeed, type ServerSlot } from './schedule.ts';
+
+export interface DispatcherOptions {
+  store: QueueStore;
+  pool: BackendPool;
+  /** BACKEND_QUEUE_DEPTH: prompts of ours a server may hold pending beyond the one it runs; 0 = send at once. */
+  depth: number;
+  affinityMaxWaitMs: number;
+  log: Logger;
+  /** Posts a claimed job (uploads, then the prompt); handles its own failures. */
+  send: (row: JobRow, backend: Backend) => void;
+  /** Under SHARDS: only the holder of this lease dispatches. */
+  lease?: { holder: string; ttlMs: number };
+  /** The safety-net round while jobs wait (default 2 s). */
+  tickMs?: number;
+}
+
+export class Dispatcher {
+  private waiters: { promise: Promise<void>; resolve: () => void } | undefined;
+  private looping = false;
+  private stopped = false;
+  private readonly tick: NodeJS.Timeout;
+  private wake: { at: number; timer: NodeJS.Timeout } | undefined;
+  /** Servers a post just failed on are left alone for a moment (no hot loop against a broken one). */
+  private readonly coolingUntil = new Map<string, number>();
+  private leaseHeld = false;
+  private running = false;
+  private onActivate: (() => void) | undefined;
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.tick = setInterval(() => {
+      if (this.o.lease) this.renewLease();
+      if (this.running && this.o.store.waitingCount() > 0) void this.kick();
+    }, o.tickMs ?? 2_000);
+    this.tick.unref();
+    if (o.lease) this.renewLease();
+  }
+
+  /** Whether this process sends jobs to the servers (always, unless a lease says another one does). */
+  get active(): boolean {
+    return !this.o.lease || this.leaseHeld;
+  }
+
+  /**
+   * Starts sending jobs (after the start-up has re-attached what was running).
+   * `onActivate` runs whenever this process becomes the dispatcher after another held the lease.
+   */
+  start(onActivate?: () => void): void {
+    this.running = true;
+    this.onActivate = onActivate;
+    void this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.tick);
+    if (this.wake) clearTimeout(this.wake.timer);
+  }
+
+  /** Skips `backend` for `ms` (a post to it just failed). */
+  coolDown(backend: Backend, ms = 2_000): void {
+    this.coolingUntil.set(backend.url, Date.now() + ms);
+  }
+
+  /** Runs a round soon; resolves once a round that started after this call has claimed what it could. */
+  kick(): Promise<void> {
+    if (!this.waiters) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.waiters = { promise, resolve };
+    }
+    const { promise } = this.waiters;
+    if (!this.looping) void this.loop();
+    return promise;
+  }
+
+  private async loop(): Promise<void> {
+    this.looping = true;
+    try {
+      while (this.waiters && !this.stopped) {
+        const batch = this.waiters;
+        this.waiters = undefined;
+        try {
+          await this.round();
+        } catch (err) {
+          this.o.log.error('dispatch round failed', { error: err });
+        } finally {
+          batch.resolve();
+        }
+      }
+    } finally {
+      this.looping = false;
+      this.waiters?.resolve();
+      this.waiters = undefined;
+    }
+  }
+
+  private renewLease(): void {
+    if (!this.o.lease || this.stopped) return;
+    const held = this.o.store.lease(this.o.lease.holder, this.o.lease.ttlMs);
+    if (held === this.leaseHeld) return;
+    this.o.log.info(held ? 'this process now dispatches jobs to ComfyUI' : 'another process dispatches jobs now');
+    this.leaseHeld = held;
+    if (held && this.running) this.onActivate?.();
+  }
+
+  private async round(): Promise<void> {
+    if (this.stopped || !this.running) return;
+    if (this.o.lease) this.renewLease();
+    if (!this.active) return;
+    const first = this.o.store.view();
+    if (first.paused || first.waiting.length === 0) return;
+    const now = Date.now();
+    const backends = this.o.pool.backends.filter((b) => b.healthy && (this.coolingUntil.get(b.url) ?? 0) <= now);
+    if (backends.length === 0) return;
+    const models = await modelLists(backends, first, this.o.pool.modelCacheMs);
+    const lastSent = this.o.store.lastSent(backends.map((b) => b.url));
+    let wakeAt: number | undefined;
+    const claimed = this.o.store.takeNext((view) => {
+      if (view.paused) return { claims: [] };
+      const slots = serverSlots(view, backends, this.o.depth, (url) => lastSent.get(url) ?? null, models);
+      const decided = plan(fairOrder(view.waiting, view.onServers), slots, {
+        now: Date.now(),
+        affinity: this.o.depth > 0,
+        affinityMaxWaitMs: this.o.affinityMaxWaitMs,
+      });
+      wakeAt = decided.holding?.until;
+      return {
+        claims: decided.assignments.map((a) => ({ jobId: a.job.id, server: a.server })),
+        ...(decided.holding ? { holding: { jobId: decided.holding.job.id, since: decided.holding.since } } : {}),
+      };
+    });
+    if (wakeAt !== undefined) this.wakeAt(wakeAt);
+    for (const row of claimed) {
+      const backend = backends.find((b) => b.url === row.server)!;
+      this.o.log.debug('job dispatched', { jobId: row.id, userId: row.userId, server: backend.name, checkpoint: row.checkpoint });
+      this.o.send(row, backend);
+    }
+  }
+
+  /** A job holds out for a busy server until `at`: look again then. */
+  private wakeAt(at: number): void {
+    if (this.wake && this.wake.at <= at) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(
+      () => {
+        this.wake = undefined;
+        void this.kick();
+      },
+      Math.max(0, at - Date.now()) + 1,
+    );
+    timer.unref();
+    this.wake = { at, timer };
+  }
+}
+
+type ModelLists = Map<string, Map<string, Set<string>>>;
+
+/** The model folders waiting jobs ask about, per server (each list cached by the backend). */
+async function modelLists(backends: Backend[], view: QueueView, ttlMs: number): Promise<ModelLists> {
+  const folders = new Set(view.waiting.flatMap((j) => j.needs.map((n) => n.folder)));
+  const out: ModelLists = new Map();
+  await Promise.all(
+    backends.map(async (b) => {
+      const lists = new Map<string, Set<string>>();
+      out.set(b.url, lists);
+      for (const folder of folders) {
+        const names = await b.modelNames(folder, ttlMs).catch(() => undefined);
+        if (names) lists.set(folder, names);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Each healthy server as the planner sees it: room, idle, load, the models it uses and has. */
+export function serverSlots(
+  view: QueueView,
+  backends: Backend[],
+  depth: number,
+  using: (url: string) => ServerSlot['using'],
+  models: ModelLists,
+): ServerSlot[] {
+  return backends.map((b) => {
+    const ours = view.onServers.filter((j) => j.server === b.url);
+    const pending = ours.filter((j) => j.state !== 'running').length;
+    const running = ours.length - pending;
+    const remaining = b.queueRemaining ?? 0;
+    return {
+      url: b.url,
+      room: depth === 0 ? Infinity : depth - pending,
+      idle: running === 0 && pending === 0 && remaining === 0,
+      load: Math.max(remaining, ours.length),
+      using: using(b.url),
+      has: (need: ModelNeed) => models.get(b.url)?.get(need.folder)?.has(need.name) ?? false,
+    };
+  });
+}
+
+/**
+ * Prompts pending on the servers right now (ours, and others' as far as each
+ * server's queue count tells), for the positions of waiting jobs.
+ */
+export function pendingOnServers(view: QueueView, backends: readonly Backend[]): number {
+  let n = 0;
+  for (const b of backends) {
+    if (!b.healthy) continue;
+    const ours = view.onServers.filter((j) => j.server === b.url && j.state !== 'running').length;
+    const remaining = b.queueRemaining ?? 0;
+    n += Math.max(ours, remaining - 1);
+  }
+  return n;
+}
