@@ -19,6 +19,8 @@ export interface BackendStatus {
 export class Backend {
   healthy = false;
   queueRemaining: number | undefined;
+  /** When the server last told its queue count (a status message or a health check). */
+  queueRemainingAt = -Infinity;
   lastError: string | undefined;
   failures = 0;
   private models = new Map<string, { at: number; names: Set<string> }>();
@@ -83,6 +85,8 @@ export interface BackendPoolOptions {
 export interface BackendPoolEvents extends Record<string, unknown> {
   down: Backend;
   up: Backend;
+  /** A server's queue count changed (a status message or a health check): someone's prompt came or went. */
+  queue: Backend;
 }
 
 /** No server can take the job now: the user's to know (they may try again or pick another model). */
@@ -112,7 +116,10 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
       });
       const backend = new Backend(options.urls.length > 1 ? `gpu${i + 1}` : 'comfyui', client);
       client.on('status', (s) => {
+        const changed = backend.queueRemaining !== s.queueRemaining;
         backend.queueRemaining = s.queueRemaining;
+        backend.queueRemainingAt = performance.now();
+        if (changed) this.emit('queue', backend);
       });
       client.on('error', (e) => {
         backend.lastError = e.message;
@@ -142,7 +149,12 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
   /** Checks one server now; emits `down` once after repeated failures and `up` when it answers again. */
   async check(backend: Backend): Promise<void> {
     try {
-      backend.queueRemaining = await backend.client.http.queueCount();
+      const asked = performance.now();
+      const count = await backend.client.http.queueCount();
+      const changed = backend.queueRemaining !== count;
+      backend.queueRemaining = count;
+      backend.queueRemainingAt = asked;
+      if (changed) this.emit('queue', backend);
       backend.failures = 0;
       backend.lastError = undefined;
       if (!backend.healthy) {

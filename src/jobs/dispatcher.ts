@@ -68,6 +68,14 @@ export class Dispatcher {
     if (this.wake) clearTimeout(this.wake.timer);
   }
 
+  /** When a post to each server last completed: its queue count is trusted only if it is newer. */
+  private readonly postedAt = new Map<string, number>();
+
+  /** A prompt was posted to `backend` (its queue count from before then does not include it). */
+  posted(backend: Backend): void {
+    this.postedAt.set(backend.url, performance.now());
+  }
+
   /** Skips `backend` for `ms` (a post to it just failed). */
   coolDown(backend: Backend, ms = 2_000): void {
     this.coolingUntil.set(backend.url, Date.now() + ms);
@@ -129,7 +137,7 @@ export class Dispatcher {
     let wakeAt: number | undefined;
     const claimed = this.o.store.takeNext((view) => {
       if (view.paused) return { claims: [] };
-      const slots = serverSlots(view, backends, this.o.depth, (url) => lastSent.get(url) ?? null, models);
+      const slots = serverSlots(view, backends, this.o.depth, (url) => lastSent.get(url) ?? null, models, (url) => this.postedAt.get(url) ?? -Infinity);
       const decided = plan(fairOrder(view.waiting, view.onServers), slots, {
         now: Date.now(),
         affinity: this.o.depth > 0,
@@ -191,12 +199,18 @@ export function serverSlots(
   depth: number,
   using: (url: string) => ServerSlot['using'],
   models: ModelLists,
+  postedAt: (url: string) => number,
 ): ServerSlot[] {
   return backends.map((b) => {
     const ours = view.onServers.filter((j) => j.server === b.url);
-    const pending = ours.filter((j) => j.state !== 'running').length;
-    const running = ours.length - pending;
     const remaining = b.queueRemaining ?? 0;
+    let pending = ours.filter((j) => j.state !== 'running').length;
+    // The ledger learns that a prompt started from the socket. While the socket is down, the server's own
+    // queue count (health checks) still bounds how many can be pending there: all but the one it runs.
+    // Trusted only when counted after our last post there (else it may not include that prompt yet).
+    const blind = !b.client.connected && !ours.some((j) => j.state === 'dispatching') && b.queueRemainingAt > postedAt(b.url);
+    if (blind) pending = Math.min(pending, Math.max(0, remaining - 1));
+    const running = ours.length - pending;
     return {
       url: b.url,
       room: depth === 0 ? Infinity : depth - pending,

@@ -273,7 +273,20 @@ export class Ledger {
     patch: Partial<
       Pick<
         JobRow,
-        'promptId' | 'server' | 'params' | 'seeds' | 'state' | 'outcome' | 'result' | 'delivery' | 'attempts' | 'startedAt' | 'finishedAt' | 'checkpoint' | 'loras'
+        | 'promptId'
+        | 'server'
+        | 'params'
+        | 'seeds'
+        | 'state'
+        | 'outcome'
+        | 'result'
+        | 'delivery'
+        | 'attempts'
+        | 'startedAt'
+        | 'finishedAt'
+        | 'checkpoint'
+        | 'loras'
+        | 'dispatchedAt'
       >
     >,
     now = Date.now(),
@@ -292,6 +305,7 @@ export class Ledger {
     if (patch.finishedAt !== undefined) columns['finished_at'] = patch.finishedAt;
     if (patch.checkpoint !== undefined) columns['checkpoint'] = patch.checkpoint;
     if (patch.loras !== undefined) columns['loras'] = JSON.stringify(patch.loras);
+    if (patch.dispatchedAt !== undefined) columns['dispatched_at'] = patch.dispatchedAt;
     const sets = Object.keys(columns).map((c) => `${c} = @${c}`);
     this.statement(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run({ ...columns, id });
     return this.get(id);

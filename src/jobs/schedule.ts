@@ -131,9 +131,11 @@ export interface Plan {
  * order); affinity decides where: among servers with room that have the job's
  * models, one already using its checkpoint (and LoRAs) first. If none with room
  * does but a busy one does, the job at the head may wait for that one, up to
- * `affinityMaxWaitMs` from when it started holding out; meanwhile a server with
- * room takes the next waiting job that it already uses, and a server whose GPU
- * would otherwise idle takes the first job it can run.
+ * `affinityMaxWaitMs` from when it started holding out. Meanwhile a server with
+ * room takes the next waiting job that it already uses, or one whose checkpoint
+ * no server uses (that job needs a model load wherever it runs); and a server
+ * whose GPU would otherwise idle takes the first job it can run (a GPU is never
+ * left idle while a job it can run waits).
  */
 export function plan(order: readonly QueuedJob[], servers: readonly ServerSlot[], o: PlanOptions): Plan {
   const state = new Map(servers.map((s) => [s.url, { ...s, got: 0 }]));
@@ -179,9 +181,12 @@ export function plan(order: readonly QueuedJob[], servers: readonly ServerSlot[]
       continue;
     }
     if (holding) {
-      // Someone ahead holds out for a busy server: only servers it cannot use switch models for later jobs.
+      // Someone ahead holds out for a busy server. A later job may switch a server the holder cannot use,
+      // or any server if no server uses its checkpoint (it needs a model load wherever it runs).
       const free = fitting.filter((s) => !fits(holding!.job, s));
+      const orphan = ![...state.values()].some((s) => usesCheckpoint(s.using, job));
       if (free.length > 0) assign(job, bestSwitch(free, wanted).url);
+      else if (orphan) assign(job, bestSwitch(fitting, wanted).url);
       else unplaced.push(job);
       continue;
     }

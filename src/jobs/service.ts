@@ -160,12 +160,10 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       this.changed();
     });
     // A server's queue count changed (someone's prompt started or ended): it may have room now.
-    for (const b of o.pool.backends) {
-      b.client.on('status', () => {
-        if (this.started) void this.dispatcher.kick();
-        this.refreshPositions();
-      });
-    }
+    o.pool.on('queue', () => {
+      if (this.started) void this.dispatcher.kick();
+      this.refreshPositions();
+    });
     o.shared?.signal.onEvent((e) => this.onQueueEvent(e));
   }
 
@@ -295,8 +293,10 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       if (this.mayRetry(row, err)) return this.sendFailed(row, backend, err);
       throw err;
     }
+    this.dispatcher.posted(backend);
     const current = this.o.ledger.get(row.id);
-    const updated = current?.state === 'dispatching' ? this.write(row.id, { state: 'queued' })! : (current ?? row);
+    // The time ComfyUI took it: its place on that server (a failover puts jobs back in this order).
+    const updated = current?.state === 'dispatching' ? this.write(row.id, { state: 'queued', dispatchedAt: Date.now() })! : (current ?? row);
     if (!here) this.o.shared?.signal.notify({ kind: 'dispatched', jobId: row.id, shard: row.shard });
     log.info('job queued', { server: backend.name, checkpoint: models.checkpoint });
     return updated;

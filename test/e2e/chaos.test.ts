@@ -47,7 +47,8 @@ describe('chaos', () => {
   }, 90_000);
 
   it('ComfyUI restarts mid-job: every affected user is told within 30 s and offered a retry', async () => {
-    const h = await harness({ comfy: { stepMs: 30 } });
+    // Depth 2: all three prompts are on the server (one running, two pending) when it restarts.
+    const h = await harness({ comfy: { stepMs: 30 }, env: { BACKEND_QUEUE_DEPTH: '2' } });
     const tokens = await Promise.all(
       ['a', 'b', 'c'].map((u, i) => h.generate('txt2img', { prompt: `restart ${u}`, seed: i, steps: 100 }, { user: u })),
     );
@@ -113,6 +114,8 @@ describe('chaos', () => {
       DATA_DIR: mkdtempSync(join(tmpdir(), 'comfycord-kill-')),
       USER_MAX_CONCURRENT: '100',
       USER_JOBS_PER_MINUTE: '1000',
+      // All 20 posted at once, so all are on ComfyUI when the bot dies (waiting in the bot's queue: scheduling.test.ts).
+      BACKEND_QUEUE_DEPTH: '0',
     };
     let output = '';
     const start = () => {

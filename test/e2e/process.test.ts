@@ -94,7 +94,7 @@ describe('the bot process', () => {
     }, 'start script');
     const registered = await discord.waitForRequest((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'), 20_000);
     const names = (registered.json as Array<{ name: string }>).map((c) => c.name).sort();
-    expect(names).toEqual(['cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'status']);
+    expect(names).toEqual(['admin', 'cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'status']);
     const { token } = await discord.sendSubcommand({
       name: 'generate',
       subcommand: 'txt2img',
@@ -163,7 +163,7 @@ describe('the bot process', () => {
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).toBe(0);
-    expect(out).toContain(`Registered 7 commands in guild ${discord.guild.id}`);
+    expect(out).toContain(`Registered 8 commands in guild ${discord.guild.id}`);
     const put = discord.requests.find((r) => r.method === 'PUT');
     expect(put?.route).toBe(`/applications/${discord.applicationId}/guilds/${discord.guild.id}/commands`);
   });

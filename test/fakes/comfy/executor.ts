@@ -25,6 +25,22 @@ export interface ExecutorSettings {
   stepMs: number;
   previews: boolean;
   outputPadBytes: number;
+  /** Extra time a checkpoint loader takes when it loads another checkpoint than the one in memory (a model switch). */
+  switchMs: number;
+}
+
+/** One prompt as the executor ran it (for measuring schedules: busy time, gaps, model switches). */
+export interface Execution {
+  promptId: string;
+  /** The checkpoint its loader named (null: none). */
+  checkpoint: string | null;
+  /** Wall-clock ms (Date.now() with sub-millisecond precision). */
+  startedAt: number;
+  endedAt: number;
+  /** It loaded another checkpoint than the previous prompt had (the first load is not a switch). */
+  switched: boolean;
+  status: 'success' | 'error';
+  extraData: unknown;
 }
 
 export interface ExecutorDeps {
@@ -37,6 +53,8 @@ export interface ExecutorDeps {
   settings: ExecutorSettings;
   /** After the history entry is written. */
   finished: (promptId: string) => void;
+  /** Every prompt run, once it ended. */
+  record?: (execution: Execution) => void;
 }
 
 /** The fake was restarted or stopped while this prompt ran: drop it silently. */
@@ -54,6 +72,8 @@ class NodeFailure extends Error {
 }
 
 const SAMPLERS = new Set(['KSampler', 'KSamplerAdvanced']);
+const CHECKPOINT_LOADERS = new Set(['CheckpointLoaderSimple', 'CheckpointLoader', 'ImageOnlyCheckpointLoader']);
+const wallClock = (): number => performance.timeOrigin + performance.now();
 const IMAGE_LOADERS = new Set(['LoadImage', 'LoadImageMask']);
 
 function inputsOf(node: Json | undefined): JsonObject {
@@ -70,6 +90,16 @@ function samplerSteps(classType: string, inputs: JsonObject): number | null {
   const end = Math.trunc(num(inputs.get('end_at_step')));
   const last = Number.isFinite(end) ? Math.min(end, steps) : steps;
   return Math.max(1, last - start);
+}
+
+/** The checkpoint a prompt's loader names (execution logs). */
+function checkpointOf(prompt: JsonObject): string | null {
+  for (const node of prompt.values()) {
+    if (!(node instanceof Map) || !CHECKPOINT_LOADERS.has(String(node.get('class_type')))) continue;
+    const name = inputsOf(node).get('ckpt_name');
+    if (typeof name === 'string') return name;
+  }
+  return null;
 }
 
 /** Where a LoadImage name points: "x.png", "sub/x.png" or "x.png [output]". */
@@ -89,6 +119,9 @@ export class Executor {
   /** server.client_id and server.last_node_id: what a reconnecting socket is told. */
   private clientId: string | null = null;
   private lastNodeId: string | null = null;
+  /** The checkpoint in (fake) VRAM: the last one a loader loaded. Lost with the process. */
+  private loadedCheckpoint: string | null = null;
+  private switchedThisPrompt = false;
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -143,9 +176,19 @@ export class Executor {
     }
   }
 
+  /** A loader that loads another checkpoint than the one in memory takes `switchMs` more. */
+  private async loadCheckpoint(inputs: JsonObject, generation: number): Promise<void> {
+    const name = inputs.get('ckpt_name');
+    const wanted = typeof name === 'string' ? name : null;
+    if (wanted === this.loadedCheckpoint) return;
+    if (this.loadedCheckpoint !== null) this.switchedThisPrompt = true;
+    this.loadedCheckpoint = wanted;
+    if (this.deps.settings.switchMs > 0) await this.tick(generation, this.deps.settings.switchMs);
+  }
+
   /** A node's or a step's duration; 0 still yields so a burst never blocks the event loop. */
-  private tick(generation: number): Promise<void> {
-    const ms = this.deps.settings.stepMs;
+  private tick(generation: number, duration?: number): Promise<void> {
+    const ms = duration ?? this.deps.settings.stepMs;
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
         this.pendingTicks.delete(cancel);
@@ -170,6 +213,8 @@ export class Executor {
     this.clientId = clientId;
     this.runningPromptId = promptId;
     this.interruptRequested = false;
+    this.switchedThisPrompt = false;
+    const startedAt = wallClock();
 
     const messages: ExecutionStatus['messages'] = [];
     // A prompt without client_id: these reach nobody, unless marked broadcast.
@@ -274,6 +319,15 @@ export class Executor {
     this.runningPromptId = null;
     const status: ExecutionStatus = { status_str: failed ? 'error' : 'success', completed: !failed, messages };
     this.deps.queue.taskDone(taskId, { outputs, meta }, status);
+    this.deps.record?.({
+      promptId,
+      checkpoint: checkpointOf(prompt),
+      startedAt,
+      endedAt: wallClock(),
+      switched: this.switchedThisPrompt,
+      status: status.status_str,
+      extraData: item.extraData,
+    });
     if (clientId !== null) hub.sendJson('executing', { node: null, prompt_id: promptId }, clientId);
     this.deps.finished(promptId);
   }
@@ -336,6 +390,7 @@ export class Executor {
     }
     if (IMAGE_LOADERS.has(classType)) this.checkLoadedImage(inputs);
 
+    if (CHECKPOINT_LOADERS.has(classType)) await this.loadCheckpoint(inputs, generation);
     const steps = samplerSteps(classType, inputs);
     if (steps === null) await this.tick(generation);
     for (let step = 1; steps !== null && step <= steps; step++) {
