@@ -78,6 +78,7 @@ interface QueueRaw {
   front: number | null;
   queue_seq: number | null;
   head_at: number | null;
+  started_at: number | null;
   checkpoint: string | null;
   loras: string;
   needs: string;
@@ -118,7 +119,7 @@ export class SqliteQueueStore implements QueueStore {
   view(): QueueView {
     const rows = this.ledger
       .statement(
-        `SELECT id, user_id, shard, workflow, state, server, priority, front, queue_seq, head_at, checkpoint, loras, needs
+        `SELECT id, user_id, shard, workflow, state, server, priority, front, queue_seq, head_at, started_at, checkpoint, loras, needs
          FROM jobs WHERE state IN ('waiting', 'dispatching', 'submitting', 'queued', 'running')`,
       )
       .all() as QueueRaw[];
@@ -244,6 +245,7 @@ function toQueued(r: QueueRaw): QueuedJob {
     front: r.front,
     seq: r.queue_seq ?? 0,
     headAt: r.head_at,
+    startedAt: r.started_at,
     checkpoint: r.checkpoint,
     loras: JSON.parse(r.loras) as string[],
     needs: JSON.parse(r.needs) as ModelNeed[],

@@ -27,6 +27,8 @@ export interface QueuedJob {
   /** Accept order. */
   seq: number;
   headAt: number | null;
+  /** When it started running (state running). */
+  startedAt: number | null;
   checkpoint: string | null;
   loras: string[];
   needs: ModelNeed[];
@@ -48,7 +50,7 @@ export interface ModelKey {
  */
 export function fairOrder(waiting: readonly QueuedJob[], onServers: readonly QueuedJob[]): QueuedJob[] {
   const counts = new Map<string, number>();
-  for (const j of onServers) counts.set(j.userId, (counts.get(j.userId) ?? 0) + 1);
+  for (const j of stillOnServers(onServers)) counts.set(j.userId, (counts.get(j.userId) ?? 0) + 1);
   const bySeq = [...waiting].sort((a, b) => a.seq - b.seq);
   const front = bySeq.filter((j) => j.front !== null).sort((a, b) => a.front! - b.front! || a.seq - b.seq);
   for (const j of front) counts.set(j.userId, (counts.get(j.userId) ?? 0) + 1);
@@ -63,6 +65,21 @@ export function fairOrder(waiting: readonly QueuedJob[], onServers: readonly Que
       counts,
     ),
   ];
+}
+
+/**
+ * A server runs one prompt at a time: of two jobs the ledger shows running on one
+ * server, the one that started earlier has ended (its end is still being recorded,
+ * by this process or the shard that owns it), and no longer counts for its user.
+ */
+function stillOnServers(onServers: readonly QueuedJob[]): QueuedJob[] {
+  const latest = new Map<string, QueuedJob>();
+  for (const j of onServers) {
+    if (j.state !== 'running') continue;
+    const seen = latest.get(j.server);
+    if (!seen || (j.startedAt ?? 0) > (seen.startedAt ?? 0)) latest.set(j.server, j);
+  }
+  return onServers.filter((j) => j.state !== 'running' || latest.get(j.server) === j);
 }
 
 /** `jobs` in accept order; `counts` (jobs per user on the servers) is updated as jobs are taken. */

@@ -234,9 +234,29 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     if (this.started) void this.dispatcher.kick();
   }
 
+  /**
+   * Posts to one server go out one after another in the order the dispatcher took
+   * the jobs (ComfyUI runs its queue in the order prompts arrive), while uploads
+   * for them may overlap.
+   */
+  private readonly turns = new Map<string, Promise<void>>();
+
+  private takeTurn(url: string): { ready: Promise<void>; done: () => void } {
+    const ready = this.turns.get(url) ?? Promise.resolve();
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const tail = ready.then(() => finished);
+    this.turns.set(url, tail);
+    void tail.then(() => {
+      if (this.turns.get(url) === tail) this.turns.delete(url);
+    });
+    return { ready, done };
+  }
+
   /** Called by the dispatcher for each job it took for `backend`. */
   private startPost(row: JobRow, backend: Backend): void {
-    const post = this.post(row, backend);
+    const turn = this.takeTurn(backend.url);
+    const post = this.post(row, backend, turn.ready).finally(turn.done);
     this.posting.set(row.id, post);
     void post.catch(() => {}).finally(() => this.posting.delete(row.id));
     if (this.accepting.has(row.id)) {
@@ -252,7 +272,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
    * prompt id, for the socket of the shard that owns the job. A server that does not
    * answer puts the job back at the head of the queue; a refusal is thrown.
    */
-  private async post(row: JobRow, backend: Backend): Promise<JobRow> {
+  private async post(row: JobRow, backend: Backend, turn: Promise<void>): Promise<JobRow> {
     const log = this.o.log.child({ jobId: row.id, userId: row.userId, promptId: row.promptId });
     const loaded = this.o.workflows.get(row.workflow);
     if (!loaded) throw new UserError('workflow.not_installed', { workflow: row.workflow });
@@ -268,6 +288,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const models = modelsOf(applied.workflow);
     // What ran is recorded (defaults and random seeds included), so the job can be shown, rerun and re-rolled.
     this.write(row.id, { params: applied.params, seeds: applied.seeds, checkpoint: models.checkpoint, loras: models.loras });
+    await turn;
     // Cancelled or moved while its inputs were uploading: nothing to post.
     if (!this.stillClaimed(row)) return this.o.ledger.get(row.id) ?? row;
     const extraData = { bot: { job: row.id, user: row.userId } };
