@@ -149,8 +149,9 @@ export interface Plan {
  * models, one already using its checkpoint (and LoRAs) first. If none with room
  * does but a busy one does, the job at the head may wait for that one, up to
  * `affinityMaxWaitMs` from when it started holding out. Meanwhile a server with
- * room takes the next waiting job that it already uses, or one whose checkpoint
- * no server uses (that job needs a model load wherever it runs); and a server
+ * room takes the next waiting job that it already uses, or, if no waiting job
+ * wants its checkpoint, one whose checkpoint no server uses (that job needs a
+ * model load wherever it runs); and a server
  * whose GPU would otherwise idle takes the first job it can run (a GPU is never
  * left idle while a job it can run waits).
  */
@@ -198,12 +199,14 @@ export function plan(order: readonly QueuedJob[], servers: readonly ServerSlot[]
       continue;
     }
     if (holding) {
-      // Someone ahead holds out for a busy server. A later job may switch a server the holder cannot use,
-      // or any server if no server uses its checkpoint (it needs a model load wherever it runs).
+      // Someone ahead holds out for a busy server. A later job may switch a server the holder cannot use;
+      // and a job whose checkpoint no server uses (it needs a model load wherever it runs) may switch a
+      // server whose checkpoint no later job wants.
       const free = fitting.filter((s) => !fits(holding!.job, s));
       const orphan = ![...state.values()].some((s) => usesCheckpoint(s.using, job));
+      const unwanted = fitting.filter((s) => !s.using?.checkpoint || !wanted.get(s.using.checkpoint));
       if (free.length > 0) assign(job, bestSwitch(free, wanted).url);
-      else if (orphan) assign(job, bestSwitch(fitting, wanted).url);
+      else if (orphan && unwanted.length > 0) assign(job, bestSwitch(unwanted, wanted).url);
       else unplaced.push(job);
       continue;
     }
