@@ -92,7 +92,7 @@ const SettingsSchema = z.object({
   /** Prompts of ours a ComfyUI server holds pending beyond the one it runs (0: every job sent at once, no bot queue). */
   BACKEND_QUEUE_DEPTH: int(1, 0, 100),
   /** How long the job at the head may wait for a busy server already using its checkpoint rather than switch another one. */
-  AFFINITY_MAX_WAIT_MS: int(5_000, 0, 600_000),
+  AFFINITY_MAX_WAIT_MS: int(10_000, 0, 600_000),
   /** Role ids whose members' jobs go before everyone else's (fair among themselves). */
   PRIORITY_ROLES: list(),
   ALLOWED_GUILDS: list(),

@@ -134,10 +134,16 @@ export class Dispatcher {
     if (backends.length === 0) return;
     const models = await modelLists(backends, first, this.o.pool.modelCacheMs);
     const lastSent = this.o.store.lastSent(backends.map((b) => b.url));
+    const typical = this.o.store.typicalRunMs(backends.map((b) => b.url));
     let wakeAt: number | undefined;
     const claimed = this.o.store.takeNext((view) => {
       if (view.paused) return { claims: [] };
-      const slots = serverSlots(view, backends, this.o.depth, (url) => lastSent.get(url) ?? null, models, (url) => this.postedAt.get(url) ?? -Infinity);
+      const slots = serverSlots(view, backends, this.o.depth, {
+        using: (url) => lastSent.get(url) ?? null,
+        models,
+        postedAt: (url) => this.postedAt.get(url) ?? -Infinity,
+        typicalRunMs: (url) => typical.get(url),
+      });
       const decided = plan(fairOrder(view.waiting, view.onServers), slots, {
         now: Date.now(),
         affinity: this.o.depth > 0,
@@ -193,14 +199,18 @@ async function modelLists(backends: Backend[], view: QueueView, ttlMs: number): 
 }
 
 /** Each healthy server as the planner sees it: room, idle, load, the models it uses and has. */
-export function serverSlots(
-  view: QueueView,
-  backends: Backend[],
-  depth: number,
-  using: (url: string) => ServerSlot['using'],
-  models: ModelLists,
-  postedAt: (url: string) => number,
-): ServerSlot[] {
+export interface SlotFacts {
+  /** The models of the last prompt sent to a server. */
+  using: (url: string) => ServerSlot['using'];
+  models: ModelLists;
+  /** When a post to a server last completed. */
+  postedAt: (url: string) => number;
+  /** How long prompts recently took there. */
+  typicalRunMs: (url: string) => number | undefined;
+}
+
+export function serverSlots(view: QueueView, backends: Backend[], depth: number, facts: SlotFacts): ServerSlot[] {
+  const { using, models, postedAt } = facts;
   return backends.map((b) => {
     const ours = view.onServers.filter((j) => j.server === b.url);
     const remaining = b.queueRemaining ?? 0;
@@ -211,12 +221,18 @@ export function serverSlots(
     const blind = !b.client.connected && !ours.some((j) => j.state === 'dispatching') && b.queueRemainingAt > postedAt(b.url);
     if (blind) pending = Math.min(pending, Math.max(0, remaining - 1));
     const running = ours.length - pending;
+    // When the prompt it runs ends, by how long prompts took there lately.
+    const started = ours.flatMap((j) => (j.state === 'running' && j.startedAt !== null ? [j.startedAt] : []));
+    const runningSince = started.length > 0 ? Math.max(...started) : undefined;
+    const typical = facts.typicalRunMs(b.url);
+    const runningUntil = runningSince !== undefined && typical !== undefined ? runningSince + typical : undefined;
     return {
       url: b.url,
       room: depth === 0 ? Infinity : depth - pending,
       idle: running === 0 && pending === 0 && remaining === 0,
       load: Math.max(remaining, ours.length),
       using: using(b.url),
+      ...(runningUntil !== undefined ? { runningUntil } : {}),
       has: (need: ModelNeed) => models.get(b.url)?.get(need.folder)?.has(need.name) ?? false,
     };
   });

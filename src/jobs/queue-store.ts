@@ -36,6 +36,8 @@ export interface QueueStore {
   view(): QueueView;
   /** The models of the last prompt sent to each server (what it has loaded, as far as we know). */
   lastSent(servers: readonly string[]): Map<string, ModelKey>;
+  /** How long a prompt of ours has recently taken to run on each server (the median of the last 20). */
+  typicalRunMs(servers: readonly string[]): Map<string, number>;
   /**
    * Takes the next jobs for the servers: `choose` sees one consistent view and
    * names jobs and servers; each job is claimed only if it still waits, all in one
@@ -142,6 +144,20 @@ export class SqliteQueueStore implements QueueStore {
     for (const url of servers) {
       const row = st.get(url) as { checkpoint: string | null; loras: string } | undefined;
       if (row) out.set(url, { checkpoint: row.checkpoint, loras: JSON.parse(row.loras) as string[] });
+    }
+    return out;
+  }
+
+  typicalRunMs(servers: readonly string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    const st = this.ledger.statement(
+      `SELECT finished_at - started_at AS ms FROM jobs
+       WHERE server = ? AND outcome = 'success' AND started_at IS NOT NULL AND finished_at IS NOT NULL
+       ORDER BY finished_at DESC LIMIT 20`,
+    );
+    for (const url of servers) {
+      const ms = (st.all(url) as Array<{ ms: number }>).map((r) => r.ms).sort((a, b) => a - b);
+      if (ms.length > 0) out.set(url, ms[Math.floor(ms.length / 2)]!);
     }
     return out;
   }

@@ -126,6 +126,11 @@ export interface ServerSlot {
   load: number;
   /** The models of the last prompt of ours sent to it (null: none known). */
   using: ModelKey | null;
+  /**
+   * When the prompt it runs is expected to end (undefined: no estimate): a full
+   * server gets room then, a server with room runs dry then unless it gets a prompt.
+   */
+  runningUntil?: number;
   /** Whether it has this model (its model list names it). */
   has(need: ModelNeed): boolean;
 }
@@ -147,8 +152,9 @@ export interface Plan {
  * Which waiting jobs go where now. Fairness decides which job goes next (the
  * order); affinity decides where: among servers with room that have the job's
  * models, one already using its checkpoint (and LoRAs) first. If none with room
- * does but a busy one does, the job at the head may wait for that one, up to
- * `affinityMaxWaitMs` from when it started holding out. Meanwhile a server with
+ * does but a busy one does, and that one is expected to have room before
+ * `affinityMaxWaitMs` (counted from when the job started holding out) runs out
+ * and before the servers with room run dry, the job at the head waits for it. Meanwhile a server with
  * room takes the next waiting job that it already uses, or, if no waiting job
  * wants its checkpoint, one whose checkpoint no server uses (that job needs a
  * model load wherever it runs); and a server
@@ -210,10 +216,20 @@ export function plan(order: readonly QueuedJob[], servers: readonly ServerSlot[]
       else unplaced.push(job);
       continue;
     }
-    const busyUsing = [...state.values()].some((s) => s.room <= 0 && fits(job, s) && usesCheckpoint(s.using, job));
+    // Worth holding out only for a busy server expected to have room before the wait runs out,
+    // and before the servers it could go to now run dry (their GPUs would idle while it waits).
     const since = job.headAt ?? o.now;
-    if (busyUsing && o.now - since < o.affinityMaxWaitMs) {
-      holding = { job, since, until: since + o.affinityMaxWaitMs };
+    const until = since + o.affinityMaxWaitMs;
+    const dryAt = Math.min(...fitting.map((s) => (s.idle ? o.now : (s.runningUntil ?? Infinity))));
+    const busyUsing = [...state.values()].some(
+      (s) =>
+        s.room <= 0 &&
+        fits(job, s) &&
+        usesCheckpoint(s.using, job) &&
+        (s.runningUntil === undefined || (s.runningUntil <= until && s.runningUntil <= dryAt)),
+    );
+    if (busyUsing && o.now < until) {
+      holding = { job, since, until };
       unplaced.push(job);
       continue;
     }

@@ -144,7 +144,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     super();
     this.shard = o.shard ?? 0;
     this.queue = new SqliteQueueStore(o.ledger);
-    const settings = o.queue ?? { depth: 1, affinityMaxWaitMs: 5_000 };
+    const settings = o.queue ?? { depth: 1, affinityMaxWaitMs: 10_000 };
     this.dispatcher = new Dispatcher({
       store: this.queue,
       pool: o.pool,

@@ -131,6 +131,19 @@ describe('where jobs go', () => {
     expect(plan(order, servers, { ...options, affinityMaxWaitMs: 0 }).assignments).toHaveLength(1);
   });
 
+  it('does not hold out for a busy server expected to be busy past the wait, or past when the free server runs dry', () => {
+    const order = [job('a', { id: 'x1', checkpoint: 'x' })];
+    const busy = (runningUntil: number) => server('busy-x', { room: 0, using: { checkpoint: 'x', loras: [] }, runningUntil });
+    const free = server('room-y', { using: { checkpoint: 'y', loras: [] }, runningUntil: now + 400 });
+    // Frees in 300 ms, before room-y runs dry: worth it.
+    expect(plan(order, [busy(now + 300), free], options).holding?.job.id).toBe('x1');
+    // Frees in 600 ms: room-y would idle first, so x1 goes there now.
+    expect(plan(order, [busy(now + 600), free], options).assignments.map((a) => a.server)).toEqual(['room-y']);
+    // Frees after AFFINITY_MAX_WAIT_MS: not worth waiting for.
+    const lazy = server('room-y', { using: { checkpoint: 'y', loras: [] }, runningUntil: now + 60_000 });
+    expect(plan(order, [busy(now + 6_000), lazy], options).assignments.map((a) => a.server)).toEqual(['room-y']);
+  });
+
   it('never leaves a GPU idle while a job it can run waits: the idle server takes the held job', () => {
     const order = [job('a', { id: 'x1', checkpoint: 'x' })];
     const servers = [server('busy-x', { room: 0, using: { checkpoint: 'x', loras: [] } }), server('idle-y', { idle: true, using: { checkpoint: 'y', loras: [] } })];

@@ -17,7 +17,7 @@ import { legacyPreviewFrame, metadataPreviewFrame, previewJpeg } from './preview
 import { ProgressState } from './progress-state.ts';
 import type { ExecutionStatus, PromptQueue, QueueItem } from './prompt-queue.ts';
 import { PyError } from './py-convert.ts';
-import { num, pyJson, pyStr, type Json, type JsonObject } from './py-json.ts';
+import { num, pyJson, pyStr, toPlain, type Json, type JsonObject } from './py-json.ts';
 import { EXECUTE_TRACEBACK, LOAD_IMAGE_TRACEBACK } from './recorded.ts';
 import type { WsHub } from './ws-hub.ts';
 
@@ -326,7 +326,7 @@ export class Executor {
       endedAt: wallClock(),
       switched: this.switchedThisPrompt,
       status: status.status_str,
-      extraData: item.extraData,
+      extraData: toPlain(item.extraData),
     });
     if (clientId !== null) hub.sendJson('executing', { node: null, prompt_id: promptId }, clientId);
     this.deps.finished(promptId);
