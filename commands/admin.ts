@@ -18,7 +18,7 @@ import { isServerManager } from '../src/discord/permissions.ts';
 import { truncate } from '../src/text/format.ts';
 
 export interface AdminAction {
-  /** Name the subcommand is declared under is the key in `actions`; this adds its description and options. */
+  /** Adds the subcommand's description and options (its name is its key in `actions`). */
   declare(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder;
   /** Does it and returns the answer, in the admin's language (shown only to them). */
   run(interaction: ChatInputCommandInteraction, ctx: BotContext, tr: Translator): Promise<string> | string;
@@ -77,7 +77,9 @@ export const command: Command = {
       .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
       .setContexts(InteractionContextType.Guild);
     for (const [name, action] of Object.entries(actions)) builder.addSubcommand((sub) => action.declare(sub.setName(name)));
-    return builder.toJSON();
+    // Discord's OpenAPI description types the permission set as an integer (discord.js writes a string).
+    const json = builder.toJSON();
+    return { ...json, default_member_permissions: Number(json.default_member_permissions) as unknown as string };
   },
   async autocomplete(interaction, ctx) {
     if (!isServerManager(interaction.memberPermissions)) return interaction.respond([]);
