@@ -139,6 +139,8 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   private readonly followers = new Map<string, Array<() => void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private started = false;
+  /** The bot is stopping (the ledger closes next): a post still under way must not write to it. */
+  private stopped = false;
 
   constructor(private readonly o: JobServiceOptions) {
     super();
@@ -223,6 +225,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
 
   /** The queue changed here: positions, this process's dispatcher and the other shards hear of it. */
   private changed(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.refreshPositions();
     this.o.shared?.signal.notify({ kind: 'changed' });
     return this.started ? this.dispatcher.kick() : Promise.resolve();
@@ -285,12 +288,13 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       if (this.mayRetry(row, err)) return this.sendFailed(row, backend, err);
       throw err;
     }
+    if (this.stopped) return row;
     const models = modelsOf(applied.workflow);
     // What ran is recorded (defaults and random seeds included), so the job can be shown, rerun and re-rolled.
     this.write(row.id, { params: applied.params, seeds: applied.seeds, checkpoint: models.checkpoint, loras: models.loras });
     await turn;
-    // Cancelled or moved while its inputs were uploading: nothing to post.
-    if (!this.stillClaimed(row)) return this.o.ledger.get(row.id) ?? row;
+    // Cancelled or moved while its inputs were uploading: nothing to post. Stopping: the next start recovers it.
+    if (this.stopped || !this.stillClaimed(row)) return this.stopped ? row : (this.o.ledger.get(row.id) ?? row);
     const extraData = { bot: { job: row.id, user: row.userId } };
     const here = row.shard === this.shard;
     try {
@@ -314,6 +318,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       if (this.mayRetry(row, err)) return this.sendFailed(row, backend, err);
       throw err;
     }
+    if (this.stopped) return row;
     this.dispatcher.posted(backend);
     const current = this.o.ledger.get(row.id);
     // The time ComfyUI took it: its place on that server (a failover puts jobs back in this order).
@@ -348,6 +353,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
 
   /** The server did not take the job: back to the head of the queue, the server left alone for a moment. */
   private sendFailed(row: JobRow, backend: Backend, err: unknown): JobRow {
+    if (this.stopped) return row;
     this.o.log.warn('could not send the job to ComfyUI; it goes back to the head of the queue', { jobId: row.id, server: backend.name, error: err });
     this.dispatcher.coolDown(backend);
     void this.o.pool.check(backend);
@@ -358,6 +364,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
 
   /** A job posted after its command was answered was refused: its message says why. */
   private refusedLater(id: string, err: unknown): void {
+    if (this.stopped) return;
     this.o.log.warn('job refused by ComfyUI', { jobId: id, error: err });
     const row = this.o.ledger.get(id);
     if (!row || row.state === 'finished' || row.state === 'delivered') return;
@@ -556,7 +563,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
 
   /** Positions of this shard's waiting jobs, worked out again soon (coalesced: at most every 250 ms). */
   private refreshPositions(): void {
-    if (this.positionsTimer) return;
+    if (this.positionsTimer || this.stopped) return;
     const wait = Math.max(0, this.positionsAt + POSITIONS_INTERVAL_MS - performance.now());
     this.positionsTimer = setTimeout(() => {
       this.positionsTimer = undefined;
@@ -655,6 +662,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   }
 
   stop(): void {
+    this.stopped = true;
     this.dispatcher.stop();
     clearTimeout(this.positionsTimer);
     for (const t of this.timers) clearInterval(t);
