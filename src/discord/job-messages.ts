@@ -9,7 +9,7 @@ import type { BackendPool } from '../jobs/backends.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
-import { finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
+import { asSpoilers, finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
 import { OutboxClosedError, type Outbox } from './outbox.ts';
 import { CANCEL_EMOJI } from './reactions.ts';
 import { RecentSet } from './recent-set.ts';
@@ -169,6 +169,7 @@ export class JobMessenger {
         if (result.kind === 'success') {
           const http = this.o.pool.byUrl(result.server)?.client.http;
           images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool);
+          if (job.delivery.spoiler) images = asSpoilers(images);
         }
         const payload = finalView(job, result, images);
         const overflow = images?.overflow ?? [];

@@ -5,6 +5,8 @@
 import { DiscordAPIError, type ChatInputCommandInteraction, type Message, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
+import { UserError } from '../jobs/user-error.ts';
+import { isNsfwChannel } from './channels.ts';
 import type { BotContext } from './context.ts';
 import { isServerManager } from './permissions.ts';
 
@@ -15,6 +17,18 @@ const ALREADY_ACKNOWLEDGED = 40060;
 
 /** Interaction tokens are valid for 15 minutes after the interaction was created. */
 const TOKEN_LIFETIME_MS = 15 * 60_000;
+
+/** A workflow marked `"nsfw": true` runs only in a channel Discord marks NSFW (or a thread of one). */
+export function checkWorkflowPlace(interaction: StartingInteraction, ctx: BotContext, workflow: string): void {
+  if (ctx.workflows.get(workflow)?.manifest.nsfw && !isNsfwChannel(interaction.channel)) {
+    throw new UserError('workflow.nsfw_only', { workflow });
+  }
+}
+
+/** Results are spoilers when the user asked, and with SPOILER_RESULTS everywhere but NSFW channels. */
+export function spoilerFor(interaction: StartingInteraction, ctx: BotContext, requested: boolean): boolean {
+  return requested || (ctx.config.SPOILER_RESULTS && !isNsfwChannel(interaction.channel));
+}
 
 /**
  * Defers the reply (Discord wants an answer within 3 s) and returns the reply
@@ -39,7 +53,14 @@ export async function deferJobReply(interaction: StartingInteraction): Promise<M
 export async function startJob(
   interaction: StartingInteraction,
   ctx: BotContext,
-  job: { workflow: string; values: Record<string, unknown>; attachments?: Record<string, Attachment>; reply?: Message },
+  job: {
+    workflow: string;
+    values: Record<string, unknown>;
+    attachments?: Record<string, Attachment>;
+    reply?: Message;
+    /** Post the results as spoilers (the `spoiler` option, or kept from the job this one reruns). */
+    spoiler?: boolean;
+  },
   start: (delivery: Delivery) => Promise<JobRow> = (delivery) =>
     ctx.service.submit({
       userId: interaction.user.id,
@@ -51,6 +72,7 @@ export async function startJob(
       exempt: isServerManager(interaction.memberPermissions),
     }),
 ): Promise<JobRow> {
+  checkWorkflowPlace(interaction, ctx, job.workflow);
   const reply = job.reply ?? (await deferJobReply(interaction));
   const row = await start({
     guildId: interaction.guildId,
@@ -60,6 +82,7 @@ export async function startJob(
     interactionToken: interaction.token,
     tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
     channelMessageId: null,
+    spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
   });
   ctx.messenger.track(row);
   return row;
