@@ -32,7 +32,11 @@ export interface Harness {
   dataDir: string;
   logs: string[];
   /** Sends `/generate <workflow>` with options; returns the interaction token. */
-  generate(workflow: string, options: Record<string, string | number | boolean>, extra?: { user?: string; attachments?: Record<string, APIAttachment> }): Promise<string>;
+  generate(
+    workflow: string,
+    options: Record<string, string | number | boolean>,
+    extra?: { user?: string; attachments?: Record<string, APIAttachment>; channelId?: string },
+  ): Promise<string>;
   /** Resolves with the job message (the interaction's reply) once `pred` holds for it. */
   reply(token: string, pred: (m: StoredMessage) => boolean, timeoutMs?: number): Promise<StoredMessage>;
   /** Stops the bot only (the fakes stay, for a restart). */
@@ -96,6 +100,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         options: opts,
         user: extra.user ?? 'ana',
         attachments: Object.values(extra.attachments ?? {}),
+        ...(extra.channelId ? { channelId: extra.channelId } : {}),
       });
       return sent.token;
     },
