@@ -223,6 +223,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       closeRest(interactionRest);
       outbox.close();
       await client.destroy();
+      closeRest(client.rest);
       pool.stop();
       probe.close();
       bans.close();
