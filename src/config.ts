@@ -106,7 +106,7 @@ const SettingsSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
+      if (v === undefined) return undefined;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 65_535) {
         ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535, or empty for no server (got "${v}")` });
@@ -115,17 +115,11 @@ const SettingsSchema = z.object({
       return n;
     }),
   /** Address the metrics and health server listens on; loopback unless a scraper elsewhere needs it. */
-  HTTP_HOST: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? '127.0.0.1' : v.trim())),
+  HTTP_HOST: z.string().trim().default('127.0.0.1'),
   /** Words (or phrases) refused in prompts, comma-separated. */
   BANNED_WORDS: list(),
   /** A file of banned words, one a line (`#` starts a comment); re-read on reload. */
-  BANNED_WORDS_FILE: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
+  BANNED_WORDS_FILE: z.string().trim().optional(),
   /** Every result posted outside NSFW channels is marked as a spoiler. */
   SPOILER_RESULTS: bool(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
