@@ -2,8 +2,8 @@
 import type { ChatInputCommandInteraction } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { downloadAttachment } from '../src/discord/attachments.ts';
-import { deferJobReply, startJob } from '../src/discord/start-job.ts';
-import { MAX_SUBCOMMANDS, readValues, subcommandJson } from '../src/discord/workflow-options.ts';
+import { checkWorkflowPlace, deferJobReply, startJob } from '../src/discord/start-job.ts';
+import { MAX_SUBCOMMANDS, readValues, SPOILER_OPTION, subcommandJson } from '../src/discord/workflow-options.ts';
 import type { BotContext } from '../src/discord/context.ts';
 import type { Attachment } from '../src/jobs/service.ts';
 import { UserError } from '../src/jobs/user-error.ts';
@@ -56,7 +56,12 @@ export const command: Command = {
     // A refusal or failure from here on is shown in this reply by the dispatcher.
     const reply = await deferJobReply(interaction);
     const w = workflowOf(interaction, ctx);
+    const values = readValues(interaction, w);
+    // Where it may run and what the text says are known now: refuse before downloading anything.
+    checkWorkflowPlace(interaction, ctx, w.name);
+    ctx.service.screen(w.name, values, interaction.user.id);
     const attachments = await readAttachments(interaction, w, ctx);
-    await startJob(interaction, ctx, { workflow: w.name, values: readValues(interaction, w), attachments, reply });
+    const spoiler = interaction.options.getBoolean(SPOILER_OPTION) ?? false;
+    await startJob(interaction, ctx, { workflow: w.name, values, attachments, reply, spoiler });
   },
 };

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Events, Routes, type Client, type ClientOptions } from 'discord.js';
-import type { ObjectInfo } from './comfy/index.ts';
+import { Events, Routes, Status, type Client, type ClientOptions } from 'discord.js';
+import { redactUrl, type ObjectInfo } from './comfy/index.ts';
 import { secretsOf, type Config } from './config.ts';
 import { closeRest, createDiscordClient, createInteractionRest } from './discord/client.ts';
 import { loadCommands } from './discord/commands.ts';
@@ -14,10 +14,16 @@ import { JobMessenger } from './discord/job-messages.ts';
 import { Outbox } from './discord/outbox.ts';
 import { uploadLimitForTier } from './discord/results.ts';
 import { BackendPool } from './jobs/backends.ts';
+import { BanStore } from './jobs/bans.ts';
 import { Ledger } from './jobs/ledger.ts';
 import { ProcessSignal } from './jobs/queue-signal.ts';
 import { JobService } from './jobs/service.ts';
 import { createLogger, type Logger } from './log.ts';
+import { BannedWordList } from './moderation/banned-word-list.ts';
+import { DatabaseProbe } from './ops/database-probe.ts';
+import { portForShard, startOpsServer, type OpsServer } from './ops/http-server.ts';
+import { BotMetrics } from './ops/metrics.ts';
+import { readiness } from './ops/readiness.ts';
 import { ChoiceCatalog } from './workflows/choices.ts';
 import { formatProblem } from './workflows/problems.ts';
 import { loadWorkflows, type LoadedWorkflow } from './workflows/registry.ts';
@@ -38,9 +44,13 @@ export interface RunningBot {
   client: Client;
   context: BotContext;
   ledger: Ledger;
+  bans: BanStore;
   pool: BackendPool;
   service: JobService;
   outbox: Outbox;
+  metrics: BotMetrics;
+  /** The metrics and health server, when HTTP_PORT is set. */
+  http: OpsServer | undefined;
   ready: Promise<void>;
   stop(): Promise<void>;
 }
@@ -49,6 +59,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const log = options.log ?? createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
   const dataDir = resolve(config.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  // First: an unreadable BANNED_WORDS_FILE stops the start before anything runs.
+  const bannedWords = new BannedWordList({ words: config.BANNED_WORDS, file: config.BANNED_WORDS_FILE });
+  if (bannedWords.size > 0) log.info('banned words in force', { count: bannedWords.size });
   const client = createDiscordClient({
     apiUrl: config.DISCORD_API_URL,
     extra: options.discord,
@@ -57,7 +70,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const shard = client.shard?.ids[0] ?? 0;
 
   const workflows = await loadWorkflowsLogged(config.WORKFLOWS_DIR, log);
-  const ledger = new Ledger(join(dataDir, 'jobs.sqlite'));
+  const databaseFile = join(dataDir, 'jobs.sqlite');
+  const ledger = new Ledger(databaseFile);
+  const bans = new BanStore(databaseFile);
+  const metrics = new BotMetrics({
+    processMetrics: config.HTTP_PORT !== undefined,
+    ...(client.shard ? { labels: { shard: String(shard) } } : {}),
+  });
   // One socket per client id on each server: every shard has its own, the same after a restart.
   const baseId = persistentId(dataDir);
   const clientIdOf = (s: number) => `${baseId}-shard${s}`;
@@ -69,6 +88,32 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     healthIntervalMs: options.healthIntervalMs,
     log,
   });
+  metrics.watchServers(pool);
+  const probe = new DatabaseProbe(databaseFile);
+  let http: OpsServer | undefined;
+  if (config.HTTP_PORT !== undefined) {
+    try {
+      http = await startOpsServer({
+        host: config.HTTP_HOST,
+        port: portForShard(config.HTTP_PORT, shard),
+        metrics: () => metrics.exposition(),
+        readiness: () => {
+          const answering = pool.answering();
+          return readiness({
+            gateway: gatewayConnected(client),
+            database: probe.check(),
+            servers: pool.backends.map((b) => ({ server: redactUrl(b.url), healthy: answering.includes(b) })),
+          });
+        },
+        log,
+      });
+    } catch (err) {
+      probe.close();
+      bans.close();
+      ledger.close();
+      throw err;
+    }
+  }
   await pool.start();
   await checkWorkflowsAgainstServer(workflows, pool, log);
 
@@ -84,7 +129,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     clientIdOf,
     // Shards share the ledger file: one of them (the lease holder) sends every shard's jobs, in one order.
     ...(client.shard ? { shared: { signal: new ProcessSignal(), holder: clientIdOf(shard) } } : {}),
+    bannedWords,
   });
+  metrics.watchJobs(service);
   const retentionMs = config.INPUT_RETENTION_DAYS * 86_400_000;
   const prune = () => void service.pruneInputs(retentionMs).catch((err: unknown) => log.warn('could not remove old input images', { error: err }));
   const pruneTimer = setInterval(prune, 3_600_000);
@@ -92,6 +139,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   prune();
   const outbox = new Outbox({ perMessageIntervalMs: config.EDIT_INTERVAL_MS, requestsPerSecond: config.DISCORD_REQUESTS_PER_SECOND });
   const interactionRest = createInteractionRest(client);
+  metrics.watchRest(client.rest, 'bot');
+  metrics.watchRest(interactionRest, 'interaction');
+  client.on(Events.ShardReconnecting, () => metrics.gatewayReconnected());
   const messenger = new JobMessenger({
     rest: client.rest,
     interactionRest,
@@ -131,6 +181,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       return objectInfoCache.value;
     },
     attachments: { allowedHosts: config.ATTACHMENT_HOSTS, maxBytes: config.MAX_ATTACHMENT_MB * 1024 * 1024 },
+    bans,
+    bannedWords,
+    metrics,
     log,
     shard,
   };
@@ -162,20 +215,27 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     client,
     context,
     ledger,
+    bans,
     pool,
     service,
     outbox,
+    metrics,
+    http,
     ready,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await http?.close();
       clearInterval(pruneTimer);
       service.stop();
       messenger.close();
       closeRest(interactionRest);
       outbox.close();
       await client.destroy();
+      closeRest(client.rest);
       pool.stop();
+      probe.close();
+      bans.close();
       ledger.close();
       log.info('bot stopped');
     },
@@ -221,6 +281,11 @@ async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow
   if (workflows.size > 25) {
     log.warn('Discord allows 25 subcommands; only the first 25 workflows are offered', { skipped: [...workflows.keys()].slice(25) });
   }
+}
+
+/** Every gateway shard of this process is connected (not reconnecting or resuming). */
+function gatewayConnected(client: Client): boolean {
+  return client.isReady() && client.ws.shards.size > 0 && client.ws.shards.every((s) => s.status === Status.Ready);
 }
 
 /** A random id kept in DATA_DIR, so a restarted bot reconnects under the same ComfyUI client id. */

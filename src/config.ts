@@ -112,6 +112,27 @@ const SettingsSchema = z.object({
       return n;
     }),
   COMFYUI_TIMEOUT_MS: int(15_000, 100, 600_000),
+  /** Port of the metrics and health server (/metrics, /healthz, /readyz); unset = no server, 0 = any free port. */
+  HTTP_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+        ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535, or empty for no server (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  /** Address the metrics and health server listens on; loopback unless a scraper elsewhere needs it. */
+  HTTP_HOST: z.string().trim().default('127.0.0.1'),
+  /** Words (or phrases) refused in prompts, comma-separated. */
+  BANNED_WORDS: list(),
+  /** A file of banned words, one a line (`#` starts a comment); re-read on reload. */
+  BANNED_WORDS_FILE: z.string().trim().optional(),
+  /** Every result posted outside NSFW channels is marked as a spoiler. */
+  SPOILER_RESULTS: bool(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** The language for a user whose Discord locale, and whose server's, the bot has no catalogue for. */
   DEFAULT_LOCALE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a locale tag such as en-US or zh-CN').default('en-US'),

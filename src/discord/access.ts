@@ -4,7 +4,8 @@
 // recorded. Each rule is a small check; the first refusal wins.
 import type { GuildMember, Interaction, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import type { Config } from '../config.ts';
-import type { UserError } from '../jobs/user-error.ts';
+import type { BanStore } from '../jobs/bans.ts';
+import { UserError } from '../jobs/user-error.ts';
 import { accessProblem } from './permissions.ts';
 
 /** What the checks know about an incoming interaction or reaction. */
@@ -33,6 +34,11 @@ export function allowLists(config: Pick<Config, 'ALLOWED_GUILDS' | 'ALLOWED_CHAN
     const error = accessProblem(config, { guildId: incoming.guildId, channelId: incoming.channelId, roleIds: [...incoming.roleIds] });
     return error ? { rule: 'allow-lists', error } : undefined;
   };
+}
+
+/** Users banned from the bot (the bans table): here, or everywhere; in a DM any ban counts. */
+export function bannedUsers(bans: Pick<BanStore, 'isBanned'>): AccessCheck {
+  return (incoming) => (bans.isBanned(incoming.userId, incoming.guildId) ? { rule: 'bans', error: new UserError('access.banned') } : undefined);
 }
 
 /** The rules the bot applies; more (a ban list, say) go at the end of this list. */

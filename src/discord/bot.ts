@@ -12,7 +12,8 @@ import {
 } from 'discord.js';
 import type { Command } from './command.ts';
 import type { BotContext } from './context.ts';
-import { accessChecks, firstRefusal, incomingInteraction, incomingReaction, type AccessCheck } from './access.ts';
+import { UserError } from '../jobs/user-error.ts';
+import { accessChecks, bannedUsers, firstRefusal, incomingInteraction, incomingReaction, type AccessCheck } from './access.ts';
 import { handleButton, handleModal } from './buttons.ts';
 import { decodeCustomId } from './custom-ids.ts';
 import { handleReaction } from './reactions.ts';
@@ -23,7 +24,7 @@ export function wireEvents(
   client: Client,
   commands: Map<string, Command>,
   ctx: BotContext,
-  checks: readonly AccessCheck[] = accessChecks(ctx.config),
+  checks: readonly AccessCheck[] = accessChecks(ctx.config, [bannedUsers(ctx.bans)]),
 ): void {
   client.on(Events.InteractionCreate, (interaction) => {
     void onInteraction(interaction, commands, ctx, checks);
@@ -42,6 +43,7 @@ async function onInteraction(interaction: Interaction, commands: Map<string, Com
     const refusal = firstRefusal(checks, incoming);
     if (refusal) {
       log.info('refused by the access rules', { rule: refusal.rule, kind: incoming.kind, guildId: incoming.guildId, channelId: incoming.channelId });
+      ctx.metrics.refused(refusal.error.code);
       if (interaction.isAutocomplete()) await interaction.respond([]);
       else if (interaction.isRepliable()) await interaction.reply({ content: `⚠️ ${classifyError(refusal.error, tr).text}`, flags: MessageFlags.Ephemeral });
       return;
@@ -65,6 +67,7 @@ async function onInteraction(interaction: Interaction, commands: Map<string, Com
     if (interaction.isButton()) return await handleButton(interaction, decodeCustomId(interaction.customId), ctx);
     if (interaction.isModalSubmit()) return await handleModal(interaction, decodeCustomId(interaction.customId), ctx);
   } catch (err) {
+    if (err instanceof UserError) ctx.metrics.refused(err.code);
     await answerFailure(interaction, err, log, tr);
   }
 }
@@ -82,6 +85,7 @@ async function onReaction(
   if (refusal) {
     // Silently: nobody is told, but the log says why nothing happened.
     ctx.log.debug('reaction refused by the access rules', { rule: refusal.rule, userId: user.id, messageId: reaction.message.id, emoji: reaction.emoji.name });
+    ctx.metrics.refused(refusal.error.code);
     return;
   }
   await handleReaction(reaction, user, member, ctx);

@@ -36,7 +36,7 @@ export async function handleButton(interaction: ButtonInteraction, id: CustomId 
     }
     case 'reroll':
     case 'retry':
-      await startJob(interaction, ctx, { workflow: job.workflow, values: {} }, (delivery, who) =>
+      await startJob(interaction, ctx, { workflow: job.workflow, values: {}, spoiler: job.delivery.spoiler ?? false }, (delivery, who) =>
         ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, id.action === 'reroll', who.priority),
       );
       return;
@@ -89,16 +89,18 @@ function unhandled(id: never): never {
 async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<CustomId, { action: 'usemodal' }>, ctx: BotContext): Promise<void> {
   const job = ctx.service.ledger.get(id.job);
   const target = imageWorkflow(ctx);
-  await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {} }, async (delivery, who) => {
+  await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {}, spoiler: job?.delivery.spoiler ?? false }, async (delivery, who) => {
     const result = job?.result as { kind?: string; images?: Array<{ filename: string; subfolder: string; type: 'output' | 'input' | 'temp' }>; server?: string } | null;
     const image = result?.kind === 'success' ? result.images?.[id.image] : undefined;
     const backend = result?.server ? ctx.pool.byUrl(result.server) : undefined;
     if (!job || !target || !image || !backend) throw new UserError('job.image_gone');
-    const file = await backend.client.http.view(image);
-    const imageOption = target.manifest.options.find((o) => o.type === 'image');
     const prompt = interaction.fields.getTextInputValue('prompt');
     const values: Record<string, unknown> = {};
     if (target.manifest.options.some((o) => o.name === 'prompt')) values['prompt'] = prompt;
+    // The new prompt is screened before the image is fetched.
+    ctx.service.screen(target.name, values, interaction.user.id);
+    const file = await backend.client.http.view(image);
+    const imageOption = target.manifest.options.find((o) => o.type === 'image');
     return ctx.service.submit({
       userId: interaction.user.id,
       workflow: target.name,

@@ -1,6 +1,22 @@
 // The discord.js client with exactly the intents and partials the bot needs.
-import { Client, DefaultRestOptions, GatewayIntentBits, Partials, REST, type ClientOptions } from 'discord.js';
+import { createRequire } from 'node:module';
+import { Client, DefaultRestOptions, GatewayIntentBits, Partials, REST, type ClientOptions, type RESTOptions } from 'discord.js';
 import { fitRequest } from './limits.ts';
+
+/**
+ * The HTTP agent of the undici that @discordjs/rest is built on (6.x). Without an
+ * agent of its own, discord.js sends through the process-wide one, which is made
+ * by whichever copy of undici loads first: when that is the bot's own undici 7
+ * (the ComfyUI client), it cannot encode the FormData discord.js hands it and
+ * every upload fails ("action is not a function"). Found from discord.js's own
+ * dependencies, so it is always the copy discord.js expects.
+ */
+function discordAgent(): NonNullable<RESTOptions['agent']> {
+  const fromDiscord = createRequire(createRequire(import.meta.url).resolve('discord.js'));
+  const fromRest = createRequire(fromDiscord.resolve('@discordjs/rest'));
+  const { Agent } = fromRest('undici') as { Agent: new () => NonNullable<RESTOptions['agent']> };
+  return new Agent();
+}
 
 export interface DiscordClientOptions {
   apiUrl?: string;
@@ -21,6 +37,7 @@ export function createDiscordClient(options: DiscordClientOptions = {}): Client 
     // instead of every hour, or thousands of finished jobs' handlers stay in memory.
     rest: {
       handlerSweepInterval: 60_000,
+      agent: discordAgent(),
       ...(options.apiUrl ? { api: options.apiUrl } : {}),
       ...options.extra?.rest,
       // Every request, the interaction REST's too (it copies these options), fits Discord's limits.
@@ -48,11 +65,12 @@ export const UNSHARDED = { shards: [0], shardCount: 1 } satisfies Partial<Client
  * Each token's own route limit still applies, from Discord's headers.
  */
 export function createInteractionRest(client: Client): REST {
-  return new REST({ ...client.options.rest, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER });
+  return new REST({ ...client.options.rest, agent: discordAgent(), globalRequestsPerSecond: Number.MAX_SAFE_INTEGER });
 }
 
-/** Stops the interval timers a REST client runs. */
+/** Stops the interval timers a REST client runs and closes its connections. */
 export function closeRest(rest: REST): void {
   rest.clearHandlerSweeper();
   rest.clearHashSweeper();
+  void (rest.agent as { close?: () => Promise<void> } | null)?.close?.().catch(() => {});
 }

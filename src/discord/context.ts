@@ -3,8 +3,11 @@ import type { Client } from 'discord.js';
 import type { ObjectInfo } from '../comfy/index.ts';
 import type { Config } from '../config.ts';
 import type { BackendPool } from '../jobs/backends.ts';
+import type { BanStore } from '../jobs/bans.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
+import type { BannedWordList } from '../moderation/banned-word-list.ts';
+import type { BotMetrics } from '../ops/metrics.ts';
 import type { ChoiceCatalog } from '../workflows/choices.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import type { AttachmentPolicy } from './attachments.ts';
@@ -22,6 +25,11 @@ export interface BotContext {
   /** The node classes of a healthy server, cached briefly (it is about 400 KB). */
   objectInfo: () => Promise<ObjectInfo>;
   attachments: AttachmentPolicy;
+  /** Users banned from the bot (checked before every command, button, modal, reaction and autocomplete). */
+  bans: BanStore;
+  /** BANNED_WORDS and BANNED_WORDS_FILE; `reload()` re-reads the file. */
+  bannedWords: BannedWordList;
+  metrics: BotMetrics;
   log: Logger;
   shard: number;
 }

@@ -9,7 +9,7 @@ import type { BackendPool } from '../jobs/backends.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
-import { finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
+import { asSpoilers, finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
 import { OutboxClosedError, type Outbox } from './outbox.ts';
 import { CANCEL_EMOJI } from './reactions.ts';
 import { RecentSet } from './recent-set.ts';
@@ -47,6 +47,8 @@ export class JobMessenger {
   private readonly gone = new RecentSet(1_000);
   private readonly moveTimers = new Map<string, NodeJS.Timeout>();
   private readonly delivering = new Set<string>();
+  /** Moves to a channel message under way, by job id. */
+  private readonly moves = new Map<string, Promise<void>>();
   private readonly deliveries = new Semaphore(8);
   /** Jobs whose result was delivered: a late event about them must not bring their progress back. */
   private readonly done = new RecentSet(1_000);
@@ -179,6 +181,7 @@ export class JobMessenger {
         if (result.kind === 'success') {
           const http = this.o.pool.byUrl(result.server)?.client.http;
           images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool);
+          if (job.delivery.spoiler) images = asSpoilers(images);
         }
         const payload = finalView(job, result, images);
         const overflow = images?.overflow ?? [];
@@ -268,8 +271,29 @@ export class JobMessenger {
     }
   }
 
-  /** Creates the channel message that carries the job from now on and records it. */
-  private async moveToChannel(job: JobRow, payload: MessagePayload): Promise<void> {
+  /**
+   * Creates the channel message that carries the job from now on and records it —
+   * once: an edit that still held the row from before the move (and met the expired
+   * token) edits the message the move made instead of making a second one.
+   */
+  private async moveToChannel(stale: JobRow, payload: MessagePayload): Promise<void> {
+    const underway = this.moves.get(stale.id);
+    if (underway) await underway.catch(() => {});
+    const job = this.o.service.ledger.get(stale.id) ?? stale;
+    if (job.delivery.channelMessageId) {
+      await this.o.rest.patch(Routes.channelMessage(job.delivery.channelId, job.delivery.channelMessageId), await messageRequest(payload, job.userId));
+      return;
+    }
+    const move = this.postAndRecord(job, payload);
+    this.moves.set(job.id, move);
+    try {
+      await move;
+    } finally {
+      if (this.moves.get(job.id) === move) this.moves.delete(job.id);
+    }
+  }
+
+  private async postAndRecord(job: JobRow, payload: MessagePayload): Promise<void> {
     const message = await this.postInChannel(job.delivery.channelId, payload, job);
     const delivery: Delivery = { ...job.delivery, channelMessageId: message.id };
     this.o.service.updateDelivery(job.id, delivery);

@@ -89,9 +89,12 @@ export function liveView(job: JobRow, state: LiveState, now = Date.now(), tr: Tr
   const files: FileToSend[] = [];
   const embeds: APIEmbed[] = [];
   if (state.preview) {
-    const name = state.preview.mime === 'image/png' ? 'preview.png' : 'preview.jpg';
+    const plain = state.preview.mime === 'image/png' ? 'preview.png' : 'preview.jpg';
+    const spoiler = job.delivery.spoiler === true;
+    const name = spoiler ? spoilerName(plain) : plain;
     files.push({ name, data: state.preview.image, contentType: state.preview.mime });
-    embeds.push({ color: COLOR.running, image: { url: `attachment://${name}` }, footer: { text: 'Live preview' } });
+    // Discord blurs spoiler attachments, never an embed's image: a spoiler preview is the attachment alone.
+    if (!spoiler) embeds.push({ color: COLOR.running, image: { url: `attachment://${name}` }, footer: { text: 'Live preview' } });
   }
   return {
     content: lines.join('\n'),
@@ -99,6 +102,17 @@ export function liveView(job: JobRow, state: LiveState, now = Date.now(), tr: Tr
     files,
     components: [row(button('Cancel', encodeCustomId({ action: 'cancel', job: job.id }), ButtonStyle.Danger, '✖️'))],
   };
+}
+
+/** Discord shows an attachment whose name starts with `SPOILER_` blurred until clicked. */
+export function spoilerName(name: string): string {
+  return name.startsWith('SPOILER_') ? name : `SPOILER_${name}`;
+}
+
+/** Every file of a result, in its first message and in the follow-ups, as a spoiler. */
+export function asSpoilers(images: FinalImages): FinalImages {
+  const mark = (files: FileToSend[]) => files.map((f) => ({ ...f, name: spoilerName(f.name) }));
+  return { ...images, files: mark(images.files), overflow: images.overflow.map(mark) };
 }
 
 export interface FinalImages {
@@ -123,7 +137,8 @@ export function finalView(job: JobRow, result: FinalResult, images?: FinalImages
         fields: paramFields(job, result),
         footer: { text: `${result.cached ? 'cached · ' : ''}job ${job.id}` },
       };
-      if (files[0]) embed.image = { url: `attachment://${files[0].name}` };
+      // A spoiler stays an attachment (blurred by Discord); an embed would show it in the clear.
+      if (files[0] && !job.delivery.spoiler) embed.image = { url: `attachment://${files[0].name}` };
       const notes = [
         images?.note,
         images && images.missing > 0 ? `${images.missing} image(s) could not be fetched from ComfyUI.` : undefined,

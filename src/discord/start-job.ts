@@ -2,17 +2,34 @@
 // Use as input): the reply is deferred, the job recorded and queued, and the
 // reply becomes the job's message. Access was checked before any handler ran
 // (bot.ts); a refusal or failure is thrown to the dispatcher, which answers it.
-import type { ChatInputCommandInteraction, GuildMember, Message, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
+import { DiscordAPIError, type ChatInputCommandInteraction, type GuildMember, type Message, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
+import { UserError } from '../jobs/user-error.ts';
 import { roleIdsOf } from './access.ts';
+import { isNsfwChannel } from './channels.ts';
 import type { BotContext } from './context.ts';
 import { isServerManager } from './permissions.ts';
 
 type StartingInteraction = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction;
 
+/** Discord's answer to a second callback for the same interaction. */
+const ALREADY_ACKNOWLEDGED = 40060;
+
 /** Interaction tokens are valid for 15 minutes after the interaction was created. */
 const TOKEN_LIFETIME_MS = 15 * 60_000;
+
+/** A workflow marked `"nsfw": true` runs only in a channel Discord marks NSFW (or a thread of one). */
+export function checkWorkflowPlace(interaction: StartingInteraction, ctx: BotContext, workflow: string): void {
+  if (ctx.workflows.get(workflow)?.manifest.nsfw && !isNsfwChannel(interaction.channel)) {
+    throw new UserError('workflow.nsfw_only', { workflow });
+  }
+}
+
+/** Results are spoilers when the user asked, and with SPOILER_RESULTS everywhere but NSFW channels. */
+export function spoilerFor(interaction: StartingInteraction, ctx: BotContext, requested: boolean): boolean {
+  return requested || (ctx.config.SPOILER_RESULTS && !isNsfwChannel(interaction.channel));
+}
 
 /**
  * Defers the reply (Discord wants an answer within 3 s) and returns the reply
@@ -21,8 +38,15 @@ const TOKEN_LIFETIME_MS = 15 * 60_000;
  */
 export async function deferJobReply(interaction: StartingInteraction): Promise<Message> {
   if (!interaction.deferred && !interaction.replied) {
-    const response = await interaction.deferReply({ withResponse: true });
-    if (response.resource?.message) return response.resource.message;
+    try {
+      const response = await interaction.deferReply({ withResponse: true });
+      if (response.resource?.message) return response.resource.message;
+    } catch (err) {
+      // The first try reached Discord but its answer did not reach us (a timeout), and
+      // the retry was told so: the reply exists, and the job must still get it.
+      if (!(err instanceof DiscordAPIError && err.code === ALREADY_ACKNOWLEDGED)) throw err;
+      interaction.deferred = true;
+    }
   }
   return interaction.fetchReply();
 }
@@ -36,7 +60,14 @@ export function hasPriority(interaction: StartingInteraction, ctx: BotContext): 
 export async function startJob(
   interaction: StartingInteraction,
   ctx: BotContext,
-  job: { workflow: string; values: Record<string, unknown>; attachments?: Record<string, Attachment>; reply?: Message },
+  job: {
+    workflow: string;
+    values: Record<string, unknown>;
+    attachments?: Record<string, Attachment>;
+    reply?: Message;
+    /** Post the results as spoilers (the `spoiler` option, or kept from the job this one reruns). */
+    spoiler?: boolean;
+  },
   start: (delivery: Delivery, who: { priority: boolean }) => Promise<JobRow> = (delivery, who) =>
     ctx.service.submit({
       userId: interaction.user.id,
@@ -49,6 +80,7 @@ export async function startJob(
       priority: who.priority,
     }),
 ): Promise<JobRow> {
+  checkWorkflowPlace(interaction, ctx, job.workflow);
   const reply = job.reply ?? (await deferJobReply(interaction));
   const row = await start(
     {
@@ -59,6 +91,7 @@ export async function startJob(
       interactionToken: interaction.token,
       tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
       channelMessageId: null,
+      spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
     },
     { priority: hasPriority(interaction, ctx) },
   );

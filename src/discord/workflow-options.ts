@@ -8,9 +8,27 @@ import {
 import type { ManifestOption } from '../workflows/manifest.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { truncate } from '../text/format.ts';
+import { catalogues, FALLBACK_LOCALE, translator } from './i18n/index.ts';
 
 /** Discord allows 25 subcommands per command and 25 options per subcommand. */
 export const MAX_SUBCOMMANDS = 25;
+const MAX_OPTIONS = 25;
+
+/** The option the bot adds to every workflow: post this job's results as spoilers (a reserved name in manifests). */
+export const SPOILER_OPTION = 'spoiler';
+
+function spoilerOptionJson(): APIApplicationCommandBasicOption {
+  const localized = Object.fromEntries(
+    [...catalogues.keys()].filter((l) => l !== FALLBACK_LOCALE).map((l) => [l, translator(l).t('option.spoiler.description')]),
+  );
+  return {
+    type: ApplicationCommandOptionType.Boolean,
+    name: SPOILER_OPTION,
+    description: translator(FALLBACK_LOCALE).t('option.spoiler.description'),
+    description_localizations: localized,
+    required: false,
+  };
+}
 
 export function optionJson(o: ManifestOption): APIApplicationCommandBasicOption {
   const base = { name: o.name, description: truncate(o.description, 100), required: o.required };
@@ -55,7 +73,11 @@ export function subcommandJson(w: LoadedWorkflow): APIApplicationCommandSubcomma
     type: ApplicationCommandOptionType.Subcommand,
     name: w.name,
     description: truncate(w.description, 100),
-    options: w.manifest.options.slice(0, 25).map(optionJson),
+    options: [
+      ...w.manifest.options.slice(0, MAX_OPTIONS).map(optionJson),
+      // After the workflow's own (Discord wants required options first, and this one is optional).
+      ...(w.manifest.options.length < MAX_OPTIONS ? [spoilerOptionJson()] : []),
+    ],
   };
 }
 

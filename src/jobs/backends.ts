@@ -23,6 +23,8 @@ export class Backend {
   queueRemainingAt = -Infinity;
   lastError: string | undefined;
   failures = 0;
+  /** When a health check last succeeded (ms since the epoch). */
+  lastOkAt: number | undefined;
   private models = new Map<string, { at: number; names: Set<string> }>();
 
   constructor(
@@ -80,6 +82,14 @@ export interface BackendPoolOptions {
   modelCacheMs?: number;
   clientOptions?: Partial<ComfyClientOptions>;
   log: Logger;
+}
+
+/** What `free` did on one server; `error` is the client's message (no secrets: addresses are redacted). */
+export interface FreeOutcome {
+  name: string;
+  url: string;
+  ok: boolean;
+  error?: string;
 }
 
 export interface BackendPoolEvents extends Record<string, unknown> {
@@ -142,6 +152,41 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
     for (const b of this.backends) b.client.close();
   }
 
+  /** Health checks run this often (ms). */
+  get checkIntervalMs(): number {
+    return this.healthIntervalMs;
+  }
+
+  /**
+   * Servers that answered their latest health check, recently: a server that stops
+   * answering drops out after one missed check (a check that hangs until its
+   * timeout counts as missed), well before it is declared down and its jobs move.
+   */
+  answering(now = Date.now()): Backend[] {
+    const freshMs = 2 * this.healthIntervalMs + 1_000;
+    return this.backends.filter((b) => b.healthy && b.failures === 0 && b.lastOkAt !== undefined && now - b.lastOkAt <= freshMs);
+  }
+
+  /**
+   * ComfyUI's POST /free on every server at once (by default unloading models and
+   * freeing memory); one server's failure does not stop the others.
+   */
+  async free(options: { unloadModels?: boolean; freeMemory?: boolean } = {}): Promise<FreeOutcome[]> {
+    const wanted = { unloadModels: options.unloadModels ?? true, freeMemory: options.freeMemory ?? true };
+    return Promise.all(
+      this.backends.map(async (b): Promise<FreeOutcome> => {
+        try {
+          await b.client.http.free(wanted);
+          this.options.log.info('ComfyUI memory freed', { server: b.name, ...wanted });
+          return { name: b.name, url: redactUrl(b.url), ok: true };
+        } catch (err) {
+          this.options.log.warn('ComfyUI /free failed', { server: b.name, error: err });
+          return { name: b.name, url: redactUrl(b.url), ok: false, error: (err as Error).message };
+        }
+      }),
+    );
+  }
+
   byUrl(url: string): Backend | undefined {
     return this.backends.find((b) => b.url === url || b.url === url.replace(/\/+$/, ''));
   }
@@ -154,6 +199,7 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
       const changed = backend.queueRemaining !== count;
       backend.queueRemaining = count;
       backend.queueRemainingAt = asked;
+      backend.lastOkAt = Date.now();
       if (changed) this.emit('queue', backend);
       backend.failures = 0;
       backend.lastError = undefined;

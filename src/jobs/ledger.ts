@@ -29,6 +29,8 @@ export const Delivery = z.object({
   tokenExpiresAt: z.number().nullable(),
   /** A regular channel message that took over when the token was about to expire. */
   channelMessageId: z.string().nullable(),
+  /** Results (and previews) are posted as spoilers: the job's `spoiler` option, or SPOILER_RESULTS outside NSFW channels. */
+  spoiler: z.boolean().optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 
@@ -309,6 +311,12 @@ export class Ledger {
     const sets = Object.keys(columns).map((c) => `${c} = @${c}`);
     this.statement(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run({ ...columns, id });
     return this.get(id);
+  }
+
+  /** Deletes delivered jobs created before `cutoff`; returns their ids. */
+  deleteDeliveredBefore(cutoff: number): string[] {
+    const rows = this.statement("DELETE FROM jobs WHERE state = 'delivered' AND created_at < ? RETURNING id").all(cutoff) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
   }
 
   close(): void {

@@ -2,7 +2,7 @@
 // when one has room, followed to the end, and re-attached after any restart.
 // Knows nothing of Discord.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ComfyUnavailableError, ComfyValidationError, TypedEmitter, type ApiWorkflow, type Job, type JobResult, type UploadAnswer } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
@@ -73,6 +73,15 @@ export type JobUpdate =
 
 export interface JobServiceEvents extends Record<string, unknown> {
   update: JobUpdate;
+  /** A job was accepted: recorded and handed to a server. */
+  accepted: JobRow;
+  /** A job's outcome was recorded (success, error, cancelled, lost or rejected); once per job. */
+  ended: JobRow;
+}
+
+/** Finds a banned word in a text (src/moderation); the service only asks. */
+export interface TextScreen {
+  find(text: string): string | undefined;
 }
 
 /** Between the processes of a sharded bot, which share one ledger file. */
@@ -107,6 +116,8 @@ export interface JobServiceOptions {
   clientIdOf?: (shard: number) => string;
   /** Under SHARDS: the other shard processes, and this one's name for the dispatcher lease. */
   shared?: { signal: QueueSignal; holder: string };
+  /** Banned words: a text option containing one is refused before anything is sent. */
+  bannedWords?: TextScreen;
 }
 
 /** Posting to a server that failed this often in a row ends the job with the last error. */
@@ -182,6 +193,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   async submit(req: JobRequest): Promise<JobRow> {
     const loaded = this.o.workflows.get(req.workflow);
     if (!loaded) throw new UserError('workflow.unknown', { workflow: req.workflow });
+    this.screen(req.workflow, req.values, req.userId);
     if (!req.exempt) checkLimits(this.o.ledger, req.userId, this.o.limits);
     // Validate the values before touching any server, so bad input costs nothing.
     const checked = applyOptions(loaded, req.values, { uploads: placeholderUploads(req.attachments), seeds: req.seeds });
@@ -208,18 +220,46 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const log = this.o.log.child({ jobId: id, userId: req.userId, promptId: row.promptId });
     log.info('job accepted', { priority: row.priority, checkpoint: row.checkpoint });
     this.accepting.add(id);
+    let sent: JobRow;
     try {
       await this.changed();
       const post = this.firstPosts.get(id);
-      return post ? await post : (this.o.ledger.get(id) ?? row);
+      sent = post ? await post : (this.o.ledger.get(id) ?? row);
     } catch (err) {
       // The caller tells the user; the row stays as a record of the refusal.
-      this.write(id, { state: 'delivered', outcome: 'rejected', result: { kind: 'error', message: (err as Error).message } });
+      const rejected = this.write(id, {
+        state: 'delivered',
+        outcome: 'rejected',
+        result: { kind: 'error', message: (err as Error).message },
+        finishedAt: Date.now(),
+      });
       log.warn('job refused', { error: err });
+      if (rejected) this.emit('ended', rejected);
       throw err;
     } finally {
       this.accepting.delete(id);
       this.firstPosts.delete(id);
+    }
+    this.emit('accepted', sent);
+    return sent;
+  }
+
+  /**
+   * Refuses values whose text options (prompt, negative, …) contain a banned word,
+   * naming the word. Cheap and local: callers run it before downloading attachments.
+   * The log names the user and the word, never the text.
+   */
+  screen(workflow: string, values: Record<string, unknown>, userId: string): void {
+    const loaded = this.o.workflows.get(workflow);
+    const words = this.o.bannedWords;
+    if (!loaded || !words) return;
+    for (const option of loaded.manifest.options) {
+      const value = values[option.name];
+      if (option.type !== 'text' || typeof value !== 'string') continue;
+      const word = words.find(value);
+      if (word === undefined) continue;
+      this.o.log.info('prompt refused: banned word', { userId, workflow, option: option.name, word });
+      throw new UserError('moderation.banned_word', { option: option.name, word });
     }
   }
 
@@ -480,7 +520,9 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   private finishAs(id: string, final: FinalResult): void {
     const outcome: Outcome = final.kind;
     const done = this.write(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() });
-    if (done) this.emit('update', { kind: 'finished', job: done, result: final });
+    if (!done) return;
+    this.emit('ended', done);
+    this.emit('update', { kind: 'finished', job: done, result: final });
     void this.changed();
   }
 
@@ -508,6 +550,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       const done = this.queue.cancelWaiting(id, final);
       if (done) {
         this.o.log.info('waiting job cancelled', { jobId: id, userId: done.userId, by: byUserId });
+        this.emit('ended', done);
         this.emit('update', { kind: 'finished', job: done, result: final });
         void this.changed();
         return 'cancelled';
@@ -680,6 +723,31 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     }
     if (rows.length) this.o.log.info('removed old input images', { jobs: rows.length });
     return rows.length;
+  }
+
+  /**
+   * Forgets delivered jobs created more than `maxAgeMs` ago: their ledger rows and
+   * the input images kept for them (then their buttons answer that the job is no
+   * longer known). Input folders left without a row (a crash between the two) go too.
+   * Jobs still waiting, running or being delivered are never touched.
+   */
+  async purge(maxAgeMs: number, now = Date.now()): Promise<{ jobs: number; orphanInputFolders: number }> {
+    const cutoff = now - maxAgeMs;
+    const ids = new Set(this.o.ledger.deleteDeliveredBefore(cutoff));
+    const inputs = join(this.o.dataDir, 'inputs');
+    for (const id of ids) await rm(join(inputs, id), { recursive: true, force: true });
+    let orphanInputFolders = 0;
+    const left = await readdir(inputs).catch(() => [] as string[]);
+    for (const id of left) {
+      if (ids.has(id) || this.o.ledger.get(id)) continue;
+      // A folder is written just before its row: only old ones can be leftovers.
+      const info = await stat(join(inputs, id)).catch(() => undefined);
+      if (!info || info.mtimeMs >= cutoff) continue;
+      await rm(join(inputs, id), { recursive: true, force: true });
+      orphanInputFolders++;
+    }
+    this.o.log.info('purged old jobs', { jobs: ids.size, orphanInputFolders, olderThanDays: Math.round(maxAgeMs / 86_400_000) });
+    return { jobs: ids.size, orphanInputFolders };
   }
 
   /** Runs a job again with the same values (the retry button of a lost job). */

@@ -10,6 +10,7 @@ export const USER_ERROR_CODES = [
   // workflows and jobs
   'workflow.unknown', // { workflow }
   'workflow.not_installed', // { workflow }: a command names a workflow that is gone
+  'workflow.nsfw_only', // { workflow }: a manifest with "nsfw": true, outside an NSFW channel
   'job.not_in_ledger',
   'job.input_gone',
   'job.image_gone',
@@ -30,6 +31,9 @@ export const USER_ERROR_CODES = [
   'access.guild',
   'access.channel', // { channels }: mentions
   'access.role',
+  'access.banned', // the user is banned from the bot (here or everywhere)
+  // moderation
+  'moderation.banned_word', // { option, word }: a text option contains a banned word
 ] as const;
 
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];

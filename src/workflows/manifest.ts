@@ -95,6 +95,8 @@ export const Manifest = z
     seeds: z.array(z.string().min(1)).optional(),
     /** Output nodes whose images are posted (ids or titles); empty means every node that outputs images. */
     outputs: z.array(z.string().min(1)).default([]),
+    /** Runs only in channels Discord marks NSFW (age-restricted), and in their threads. */
+    nsfw: z.boolean().default(false),
   })
   .superRefine((manifest, ctx) => checkManifest(manifest, ctx))
   .transform((m) => ({
@@ -113,6 +115,9 @@ function describeName(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/** Options the bot adds to every workflow's subcommand itself (`spoiler`). */
+export const RESERVED_OPTION_NAMES: readonly string[] = ['spoiler'];
+
 type ParsedOption = z.output<typeof OptionSchema>;
 type Ctx = z.RefinementCtx<{ options: ParsedOption[] }>;
 
@@ -125,6 +130,9 @@ function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | u
   const seen = new Set<string>();
   manifest.options.forEach((option, i) => {
     const at = (field?: string): (string | number)[] => (field ? ['options', i, field] : ['options', i]);
+    if (RESERVED_OPTION_NAMES.includes(option.name)) {
+      issue(ctx, at('name'), `"name" "${option.name}" is taken: the bot adds an option of that name to every workflow`, 'Give the option another name');
+    }
     if (seen.has(option.name)) {
       issue(ctx, at('name'), `"name" "${option.name}" is used by another option`, 'Give every option a different name');
     }

@@ -1,5 +1,6 @@
 // Two shards under discord.js's ShardingManager, against the fake gateway.
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,28 @@ import { FakeDiscord, guildIdOnShard } from '../fakes/discord/index.ts';
 import { BOT_TOKEN } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 import { spawnTs } from '../support/spawn-ts.ts';
+import { parsePrometheusText } from '../support/prometheus-text.ts';
+
+/** A port p with p + 1 free as well (for HTTP_PORT under two shards), found by listening. */
+async function twoFreePorts(): Promise<number> {
+  const listen = (port: number) =>
+    new Promise<ReturnType<typeof createServer> | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const first = await listen(0);
+    const port = (first!.address() as { port: number }).port;
+    const second = port < 65_535 ? await listen(port + 1) : undefined;
+    await new Promise((r) => first!.close(r));
+    if (second) {
+      await new Promise((r) => second.close(r));
+      return port;
+    }
+  }
+  throw new Error('no two consecutive free ports');
+}
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -15,11 +38,12 @@ afterEach(async () => {
 });
 
 describe('sharding', () => {
-  it('runs two shards, each with its own ComfyUI client id, serving its own guilds', async () => {
+  it('runs two shards, each with its own ComfyUI client id, serving its own guilds and its own metrics port', async () => {
     const comfy = await FakeComfy.start({ stepMs: 1 });
     const discord = await FakeDiscord.start({ shards: 2, guild: { id: guildIdOnShard(0, 2) } });
     const second = discord.addGuild({ id: guildIdOnShard(1, 2), name: 'second' });
     cleanups.push(() => comfy.stop(), () => discord.stop());
+    const httpPort = await twoFreePorts();
     const child = spawnTs('src/main.ts', [], {
       cwd: REPO_ROOT,
       env: {
@@ -30,6 +54,7 @@ describe('sharding', () => {
         COMFYUI_URL: comfy.url,
         DATA_DIR: mkdtempSync(join(tmpdir(), 'comfycord-shards-')),
         SHARDS: '2',
+        HTTP_PORT: String(httpPort),
       },
       stdio: 'ignore',
     });
@@ -66,6 +91,14 @@ describe('sharding', () => {
     );
     expect(clientIds.size).toBe(2);
     expect([...clientIds].map((id) => id.replace(/.*-/, '')).sort()).toEqual(['shard0', 'shard1']);
+    // Each shard serves its own endpoints on HTTP_PORT + its id, with its own counters.
+    for (const shard of [0, 1]) {
+      const base = `http://127.0.0.1:${httpPort + shard}`;
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const families = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+      const accepted = families.get('comfycord_jobs_accepted_total')!.samples;
+      expect(accepted).toEqual([{ name: 'comfycord_jobs_accepted_total', labels: { workflow: 'txt2img', shard: String(shard) }, value: 1 }]);
+    }
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 90_000);

@@ -434,4 +434,37 @@ describe('FakeDiscord with a real discord.js client', () => {
     expect(discord.takeViolations()).toMatchObject([{ part: 'route', request: 'GET /no/such/route' }]);
     expect(await discord.waitForRequest((r) => r.route === '/no/such/route')).toMatchObject({ status: 404 });
   });
+
+  it('models NSFW channels and threads: a thread has no mark of its own and takes its parent’s, before and after login', async () => {
+    const discord = await startFake({ guild: { channels: [{ name: 'general' }, { name: 'after-dark', nsfw: true }] } });
+    const [general, afterDark] = discord.guild.channels;
+    const early = await discord.addThread({ parentId: afterDark!.id, name: 'early' });
+    const client = newClient(discord);
+    const seen: Array<{ channel: string; thread: boolean; parentNsfw: boolean | undefined; nsfw: boolean | undefined }> = [];
+    onInteraction(client, async (interaction) => {
+      const channel = interaction.channel;
+      seen.push({
+        channel: interaction.channelId ?? '',
+        thread: channel?.isThread() ?? false,
+        parentNsfw: channel?.isThread() ? (channel.parent as TextChannel | null)?.nsfw : undefined,
+        nsfw: channel && 'nsfw' in channel ? channel.nsfw : undefined,
+      });
+      if (interaction.isRepliable()) await interaction.reply('ok');
+    });
+    await login(client);
+    // From GUILD_CREATE's threads, and from THREAD_CREATE once connected.
+    expect(client.channels.cache.get(early.id)?.isThread()).toBe(true);
+    const late = await discord.addThread({ parentId: general!.id, name: 'late' });
+    expect(late).not.toHaveProperty('nsfw');
+    for (const channelId of [general!.id, afterDark!.id, early.id, late.id]) {
+      await discord.sendSlashCommand({ name: 'where', channelId });
+      await discord.waitForMessage((m) => m.channel_id === channelId && m.content === 'ok');
+    }
+    expect(seen).toEqual([
+      { channel: general!.id, thread: false, parentNsfw: undefined, nsfw: false },
+      { channel: afterDark!.id, thread: false, parentNsfw: undefined, nsfw: true },
+      { channel: early.id, thread: true, parentNsfw: true, nsfw: undefined },
+      { channel: late.id, thread: true, parentNsfw: false, nsfw: undefined },
+    ]);
+  });
 });

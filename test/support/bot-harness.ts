@@ -35,7 +35,7 @@ export interface Harness {
   generate(
     workflow: string,
     options: Record<string, string | number | boolean>,
-    extra?: { user?: string; attachments?: Record<string, APIAttachment>; roles?: string[] },
+    extra?: { user?: string; attachments?: Record<string, APIAttachment>; roles?: string[]; channelId?: string },
   ): Promise<string>;
   /** Resolves with the job message (the interaction's reply) once `pred` holds for it. */
   reply(token: string, pred: (m: StoredMessage) => boolean, timeoutMs?: number): Promise<StoredMessage>;
@@ -101,6 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         user: extra.user ?? 'ana',
         attachments: Object.values(extra.attachments ?? {}),
         ...(extra.roles ? { roles: extra.roles } : {}),
+        ...(extra.channelId ? { channelId: extra.channelId } : {}),
       });
       return sent.token;
     },

@@ -80,6 +80,17 @@ describe('configuration', () => {
     const example = parse(readFileSync(join(REPO_ROOT, '.env.example')));
     expect(Object.keys(example).sort()).toEqual([...SETTING_KEYS].sort());
   });
+
+  it('reads the moderation and metrics settings; empty means not set', () => {
+    const off = loadConfig({ DISCORD_TOKEN: 't', HTTP_PORT: '', HTTP_HOST: '', BANNED_WORDS: '', BANNED_WORDS_FILE: ' ' });
+    expect(off).toMatchObject({ HTTP_HOST: '127.0.0.1', BANNED_WORDS: [], SPOILER_RESULTS: false });
+    expect(off.HTTP_PORT).toBeUndefined();
+    expect(off.BANNED_WORDS_FILE).toBeUndefined();
+    const on = loadConfig({ DISCORD_TOKEN: 't', HTTP_PORT: '9464', HTTP_HOST: '0.0.0.0', BANNED_WORDS: 'gore, blood bath ,', BANNED_WORDS_FILE: '/etc/words.txt', SPOILER_RESULTS: 'true' });
+    expect(on).toMatchObject({ HTTP_PORT: 9464, HTTP_HOST: '0.0.0.0', BANNED_WORDS: ['gore', 'blood bath'], BANNED_WORDS_FILE: '/etc/words.txt', SPOILER_RESULTS: true });
+    expect(loadConfig({ DISCORD_TOKEN: 't', HTTP_PORT: '0' }).HTTP_PORT).toBe(0);
+    expect(() => loadConfig({ DISCORD_TOKEN: 't', HTTP_PORT: '70000' })).toThrow(/HTTP_PORT must be a port number/);
+  });
 });
 
 describe('logs', () => {

@@ -9,6 +9,7 @@ import {
   GuildVerificationLevel,
   Locale,
   PermissionFlagsBits,
+  ThreadAutoArchiveDuration,
 } from 'discord-api-types/v10';
 import type {
   APIDMChannel,
@@ -17,6 +18,7 @@ import type {
   APIInteractionGuildMember,
   APIRole,
   APITextChannel,
+  APIThreadChannel,
   APIUser,
   ChannelFlags,
   GatewayGuildCreateDispatchData,
@@ -29,6 +31,10 @@ import { stableSnowflake } from './snowflakes.ts';
 export type PremiumTier = 0 | 1 | 2 | 3;
 export type PermissionsInput = bigint | string;
 export type FakeTextChannel = APITextChannel;
+/** A public thread: no NSFW mark of its own (Discord applies its parent's). */
+export type FakeThreadChannel = APIThreadChannel<ChannelType.PublicThread>;
+/** Any channel of a guild an interaction or a message can be in. */
+export type FakeGuildChannel = FakeTextChannel | FakeThreadChannel;
 
 /** What an ordinary member can do in an ordinary text channel. */
 export const DEFAULT_MEMBER_PERMISSIONS =
@@ -155,6 +161,31 @@ export function makeTextChannel(options: {
   };
 }
 
+export function makeThreadChannel(options: { id: string; guildId: string; parentId: string; name: string; ownerId: string }): FakeThreadChannel {
+  const now = new Date().toISOString();
+  return {
+    id: options.id,
+    type: ChannelType.PublicThread,
+    guild_id: options.guildId,
+    parent_id: options.parentId,
+    name: options.name,
+    owner_id: options.ownerId,
+    last_message_id: null,
+    rate_limit_per_user: 0,
+    message_count: 0,
+    member_count: 1,
+    total_message_sent: 0,
+    flags: 0 as ChannelFlags,
+    thread_metadata: {
+      archived: false,
+      auto_archive_duration: ThreadAutoArchiveDuration.OneDay,
+      archive_timestamp: now,
+      locked: false,
+      create_timestamp: now,
+    },
+  };
+}
+
 export function makeDMChannel(user: APIUser): APIDMChannel {
   return {
     id: stableSnowflake(`dm:${user.id}`),
@@ -173,6 +204,8 @@ export interface FakeGuild {
   ownerId: string;
   premiumTier: PremiumTier;
   channels: FakeTextChannel[];
+  /** Active threads, each under one of `channels`. */
+  threads: FakeThreadChannel[];
   roles: APIRole[];
   botRoleId: string;
   botPermissions: string;
@@ -232,7 +265,7 @@ export function guildCreatePayload(guild: FakeGuild): GatewayGuildCreateDispatch
     voice_states: [],
     members: [...guild.members.values()],
     channels: guild.channels,
-    threads: [],
+    threads: guild.threads,
     presences: [],
     stage_instances: [],
     guild_scheduled_events: [],

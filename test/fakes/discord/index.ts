@@ -26,6 +26,7 @@ import {
   permissionsString,
   type FakeGuild,
   type FakeTextChannel,
+  type FakeThreadChannel,
   type PermissionsInput,
 } from './fixtures.ts';
 import { Gateway, type DispatchRecord, type DispatchTarget, type GatewayClose } from './gateway.ts';
@@ -58,7 +59,7 @@ export type { AddGuildOptions } from './world.ts';
 export type { AutocompleteChoices, InteractionRecord } from './interactions.ts';
 export type { CdnDownload, StoredAttachment } from './cdn.ts';
 export type { DispatchRecord, DispatchTarget, GatewayClose } from './gateway.ts';
-export type { FakeGuild, FakeTextChannel, PermissionsInput, PremiumTier } from './fixtures.ts';
+export type { FakeGuild, FakeGuildChannel, FakeTextChannel, FakeThreadChannel, PermissionsInput, PremiumTier } from './fixtures.ts';
 export type { LoggedFile, LoggedRequest } from './request-log.ts';
 export type { MessageVersion, StoredMessage, StoredReaction } from './message-store.ts';
 export type { ForcedResponse, RequestMatcher } from './response-overrides.ts';
@@ -277,6 +278,16 @@ export class FakeDiscord {
 
   get guilds(): ReadonlyMap<string, FakeGuild> {
     return this.world.guilds;
+  }
+
+  /**
+   * Starts a public thread under a text channel (it is NSFW exactly when its parent is,
+   * as in Discord); connected clients get THREAD_CREATE, later ones find it in GUILD_CREATE.
+   */
+  async addThread(options: { parentId: string; name?: string; id?: string; ownerId?: string }): Promise<FakeThreadChannel> {
+    const { thread, guild } = this.world.addThread(options);
+    await this.world.dispatch('THREAD_CREATE', { ...thread, newly_created: true }, { guildId: guild.id });
+    return thread;
   }
 
   /** A file "uploaded by a user", served by the fake CDN; `sizeOverride` makes `size` lie. */
@@ -562,7 +573,9 @@ export class FakeDiscord {
     const byChannel = options.channelId ? this.world.channel(options.channelId) : undefined;
     const guild = options.guildId ? this.world.guilds.get(options.guildId) : (byChannel?.guild ?? this.guild);
     if (!guild) throw new Error(`unknown guild ${options.guildId}; add it with discord.addGuild()`);
-    const channel = options.channelId ? guild.channels.find((c) => c.id === options.channelId) : guild.channel;
+    const channel = options.channelId
+      ? (guild.channels.find((c) => c.id === options.channelId) ?? guild.threads.find((t) => t.id === options.channelId))
+      : guild.channel;
     if (!channel) throw new Error(`channel ${options.channelId} is not in guild ${guild.id}`);
     const member =
       options.member ??

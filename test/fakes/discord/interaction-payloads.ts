@@ -14,7 +14,7 @@ import type {
   APIUser,
   Locale,
 } from 'discord-api-types/v10';
-import { uploadLimitBytes, type FakeGuild, type FakeTextChannel } from './fixtures.ts';
+import { uploadLimitBytes, type FakeGuild, type FakeGuildChannel } from './fixtures.ts';
 
 /** Who invokes, where, and with which permissions. */
 export interface InvocationContext {
@@ -24,7 +24,7 @@ export interface InvocationContext {
   user: APIUser;
   guild?: FakeGuild;
   member?: APIInteractionGuildMember;
-  channel: FakeTextChannel | APIDMChannel;
+  channel: FakeGuildChannel | APIDMChannel;
   appPermissions: string;
   locale: Locale;
 }

@@ -1,4 +1,4 @@
-import { Locale, MessageFlags } from 'discord-api-types/v10';
+import { ChannelType, Locale, MessageFlags } from 'discord-api-types/v10';
 import type { APIDMChannel, APIGuildMember, APIUser } from 'discord-api-types/v10';
 import { Cdn, type StoredAttachment } from './cdn.ts';
 import { CommandRegistry } from './commands.ts';
@@ -9,11 +9,13 @@ import {
   makeGuildMember,
   makeRole,
   makeTextChannel,
+  makeThreadChannel,
   makeUser,
   permissionsString,
   uploadLimitBytes,
   type FakeGuild,
-  type FakeTextChannel,
+  type FakeGuildChannel,
+  type FakeThreadChannel,
   type PermissionsInput,
   type PremiumTier,
 } from './fixtures.ts';
@@ -40,7 +42,7 @@ export interface AddGuildOptions {
 }
 
 export type ChannelLookup =
-  | { kind: 'guild'; channel: FakeTextChannel; guild: FakeGuild }
+  | { kind: 'guild'; channel: FakeGuildChannel; guild: FakeGuild }
   | { kind: 'dm'; channel: APIDMChannel; guild?: undefined };
 
 export type Dispatch = (t: string, d: unknown, target: DispatchTarget) => Promise<number>;
@@ -100,6 +102,7 @@ export class DiscordWorld {
       ownerId: owner,
       premiumTier: options.premiumTier ?? 0,
       channels,
+      threads: [],
       roles: [
         // @everyone shares the guild's id.
         makeRole({ id, name: '@everyone', permissions: permissionsString(options.everyonePermissions, DEFAULT_MEMBER_PERMISSIONS), position: 0 }),
@@ -129,9 +132,26 @@ export class DiscordWorld {
     return member;
   }
 
+  /** A public thread under a text channel of a guild, started by `ownerId`. */
+  addThread(options: { parentId: string; name?: string; id?: string; ownerId?: string }): { thread: FakeThreadChannel; guild: FakeGuild } {
+    const parent = this.channel(options.parentId);
+    if (!parent || parent.kind !== 'guild' || parent.channel.type !== ChannelType.GuildText) {
+      throw new Error(`addThread: ${options.parentId} is not a text channel of a guild`);
+    }
+    const thread = makeThreadChannel({
+      id: options.id ?? this.ids.next(),
+      guildId: parent.guild.id,
+      parentId: parent.channel.id,
+      name: options.name ?? `thread-${parent.guild.threads.length + 1}`,
+      ownerId: options.ownerId ?? parent.guild.ownerId,
+    });
+    parent.guild.threads.push(thread);
+    return { thread, guild: parent.guild };
+  }
+
   channel(id: string): ChannelLookup | undefined {
     for (const guild of this.guilds.values()) {
-      const channel = guild.channels.find((c) => c.id === id);
+      const channel = guild.channels.find((c) => c.id === id) ?? guild.threads.find((t) => t.id === id);
       if (channel) return { kind: 'guild', channel, guild };
     }
     const dm = this.dmChannels.get(id);

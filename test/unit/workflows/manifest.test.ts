@@ -46,6 +46,8 @@ describe('parseManifest', () => {
     expect(manifest.options[1]?.description).toBe('Steps');
     expect(manifest.description).toBe('Txt2img');
     expect(manifest.outputs).toEqual(['9']);
+    expect(manifest.nsfw).toBe(false);
+    expect(parseManifest(JSON.stringify({ ...txt2imgManifest(), nsfw: true }), FILE).nsfw).toBe(true);
   });
 
   it('names file, line and column for bad JSON', () => {
@@ -104,6 +106,16 @@ describe('parseManifest', () => {
       const options = base['options'] as unknown[];
       const p = onlyProblem({ ...base, options: [...options, options[1]] }, 'steps');
       expect(p.message).toContain('"steps" is used by another option');
+    });
+
+    it('an option named "spoiler" (the bot adds that one to every workflow)', () => {
+      const p = onlyProblem(withOption({ name: 'spoiler', type: 'boolean', targets: [{ node: '3', input: 'denoise' }] }), 'spoiler');
+      expect(p.message).toContain('"spoiler" is taken');
+    });
+
+    it('"nsfw" that is not true or false', () => {
+      const p = onlyProblem({ ...txt2imgManifest(), nsfw: 'yes' });
+      expect(p.message).toContain('nsfw');
     });
 
     it('more than 25 options (Discord limit)', () => {

@@ -16,6 +16,7 @@ export const messages = {
     'You already have {active, plural, one {# job} other {# jobs}} running or waiting (the limit is {limit}). Wait for one to finish or cancel one with /cancel.',
   'error.limits.per_minute': 'You started {recent} jobs in the last minute (the limit is {limit}). Try again in a minute.',
   'error.workflow.unknown': 'There is no workflow called "{workflow}".',
+  'error.workflow.nsfw_only': 'The workflow "{workflow}" runs only in age-restricted (NSFW) channels. Use it in one of those.',
   'error.workflow.not_installed': 'The workflow "{workflow}" is no longer installed here. Ask the server owner to re-register the commands.',
   'error.job.not_in_ledger': 'That job is no longer in the ledger, so it cannot be run again.',
   'error.job.input_gone': 'The input image of that job is no longer kept; start a new job with the image attached.',
@@ -34,6 +35,11 @@ export const messages = {
   'error.access.guild': 'This bot is not enabled in this server.',
   'error.access.channel': 'This bot only works in {channels}.',
   'error.access.role': 'You need one of the roles this bot is limited to. Ask a moderator.',
+  'error.access.banned': 'You are banned from using this bot.',
+  'error.moderation.banned_word': 'Your {option} contains "{word}", which is not allowed here. Reword it and try again.',
+
+  // Options the bot adds to every /generate workflow.
+  'option.spoiler.description': 'Post the results as spoilers (blurred until clicked)',
   // A job's message while it waits in the bot's own queue (S4), and what happened to it.
   'job.waiting': '⏳ **Queued — position {position} of {total}**',
   'job.waiting_unknown': '⏳ **Queued**',

@@ -10,6 +10,7 @@ export const messages: Catalogue = {
   'error.limits.concurrent': '你已有 {active, plural, other {# 个}}任务在运行或排队（上限为 {limit} 个）。请等其中一个完成，或用 /cancel 取消一个。',
   'error.limits.per_minute': '你在过去一分钟内开始了 {recent} 个任务（上限为 {limit} 个）。请一分钟后再试。',
   'error.workflow.unknown': '没有名为 “{workflow}” 的工作流。',
+  'error.workflow.nsfw_only': '工作流 “{workflow}” 只能在年龄限制（NSFW）频道中运行。请到这类频道中使用。',
   'error.workflow.not_installed': '工作流 “{workflow}” 已不在此处安装。请让服务器管理员重新注册命令。',
   'error.job.not_in_ledger': '该任务已不在记录中，无法再次运行。',
   'error.job.input_gone': '该任务的输入图片已不再保留；请附上图片重新开始一个任务。',
@@ -28,6 +29,10 @@ export const messages: Catalogue = {
   'error.access.guild': '此服务器未启用本机器人。',
   'error.access.channel': '本机器人只能在 {channels} 中使用。',
   'error.access.role': '你需要拥有本机器人限定的身份组之一。请询问管理员。',
+  'error.access.banned': '你已被禁止使用本机器人。',
+  'error.moderation.banned_word': '你的 {option} 中含有不允许使用的词 “{word}”。请修改后再试。',
+
+  'option.spoiler.description': '将结果以剧透形式发布（点击前模糊显示）',
 
   'job.waiting': '⏳ **排队中 — 第 {position} 位，共 {total} 个**',
   'job.waiting_unknown': '⏳ **排队中**',
