@@ -67,6 +67,35 @@ export const actions: Record<string, AdminAction> = {
       await interaction.respond(choices.slice(0, 25));
     },
   },
+  ban: {
+    declare: (sub) =>
+      described(sub, 'admin.ban.description')
+        .addUserOption((o) => described(o.setName('user').setRequired(true), 'admin.ban.user.description'))
+        .addStringOption((o) => described(o.setName('reason').setMaxLength(200), 'admin.ban.reason.description')),
+    run(interaction, ctx, tr) {
+      const user = interaction.options.getUser('user', true);
+      const reason = interaction.options.getString('reason')?.trim() || null;
+      if (user.id === interaction.user.id) return tr.t('admin.ban_self');
+      if (user.bot) return tr.t('admin.ban_bot');
+      // A ban from /admin holds in the server it was given in (the store also knows bans everywhere).
+      const guildId = interaction.guildId;
+      const again = ctx.bans.isBanned(user.id, guildId) && ctx.bans.get(user.id, guildId) !== undefined;
+      ctx.bans.ban(user.id, { guildId, by: interaction.user.id, reason });
+      ctx.log.info('user banned from the bot', { userId: user.id, guildId, by: interaction.user.id });
+      const answer = tr.t(again ? 'admin.ban_again' : 'admin.banned', { user: user.id });
+      return reason ? `${answer}\n${tr.t('admin.banned_reason', { reason })}` : answer;
+    },
+  },
+  unban: {
+    declare: (sub) =>
+      described(sub, 'admin.unban.description').addUserOption((o) => described(o.setName('user').setRequired(true), 'admin.unban.user.description')),
+    run(interaction, ctx, tr) {
+      const user = interaction.options.getUser('user', true);
+      const lifted = ctx.bans.unban(user.id, interaction.guildId);
+      if (lifted) ctx.log.info('user unbanned', { userId: user.id, guildId: interaction.guildId, by: interaction.user.id });
+      return tr.t(lifted ? 'admin.unbanned' : 'admin.not_banned', { user: user.id });
+    },
+  },
 };
 
 export const command: Command = {

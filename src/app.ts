@@ -2,13 +2,13 @@
 // runs it; end-to-end tests run it in-process against the fakes.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Events, Routes, Status, type Client, type ClientOptions } from 'discord.js';
 import { redactUrl, type ObjectInfo } from './comfy/index.ts';
 import { secretsOf, type Config } from './config.ts';
 import { closeRest, createDiscordClient, createInteractionRest } from './discord/client.ts';
 import { loadCommands } from './discord/commands.ts';
-import type { BotContext } from './discord/context.ts';
+import type { BotContext, ReloadReport } from './discord/context.ts';
 import { wireEvents } from './discord/bot.ts';
 import { JobMessenger } from './discord/job-messages.ts';
 import { Outbox } from './discord/outbox.ts';
@@ -25,7 +25,7 @@ import { portForShard, startOpsServer, type OpsServer } from './ops/http-server.
 import { BotMetrics } from './ops/metrics.ts';
 import { readiness } from './ops/readiness.ts';
 import { ChoiceCatalog } from './workflows/choices.ts';
-import { formatProblem } from './workflows/problems.ts';
+import { formatProblem, type Problem } from './workflows/problems.ts';
 import { loadWorkflows, type LoadedWorkflow } from './workflows/registry.ts';
 import { validateAgainstObjectInfo } from './workflows/validate.ts';
 
@@ -184,11 +184,57 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     bans,
     bannedWords,
     metrics,
+    reload: () => reload(),
     log,
     shard,
   };
   const commands = await loadCommands();
   wireEvents(client, commands, context);
+  const commandSet = () => [...commands.values()].map((cmd) => cmd.definition(context));
+
+  // /admin reload. The map is changed in place: the service, the commands and the
+  // buttons all read this one. Jobs already accepted keep their definition (the service holds it).
+  let reloading: Promise<ReloadReport> | undefined;
+  const reload = (): Promise<ReloadReport> => {
+    reloading ??= (async () => {
+      const before = JSON.stringify(commandSet());
+      const { workflows: loadedNow, problems } = await loadWorkflows(config.WORKFLOWS_DIR);
+      const next = new Map(loadedNow.map((w) => [w.name, w]));
+      const skipped = problems.map((p) => ({ file: basename(p.file), reason: problemReason(p) }));
+      for (const s of await checkWorkflowsAgainstServer(next, pool, log)) skipped.push(s);
+      const fingerprint = (w: LoadedWorkflow) => JSON.stringify([w.description, w.manifest, w.workflow]);
+      const added = [...next.keys()].filter((n) => !workflows.has(n));
+      const removed = [...workflows.keys()].filter((n) => !next.has(n));
+      const changed = [...next.keys()].filter((n) => workflows.has(n) && fingerprint(workflows.get(n)!) !== fingerprint(next.get(n)!));
+      workflows.clear();
+      for (const [n, w] of next) workflows.set(n, w);
+      let words: ReloadReport['bannedWords'];
+      try {
+        words = { count: bannedWords.reload() };
+      } catch (err) {
+        words = { error: (err as Error).message, count: bannedWords.size };
+      }
+      let registered: ReloadReport['commands'] = 'unchanged';
+      const after = commandSet();
+      if (JSON.stringify(after) !== before) {
+        if (!config.REGISTER_COMMANDS) registered = 'off';
+        else {
+          try {
+            const applicationId = config.DISCORD_APPLICATION_ID ?? client.application?.id;
+            if (!applicationId) throw new Error('the application id is not known yet');
+            await registerCommands(client, applicationId, config.DISCORD_GUILD_ID, after);
+            registered = 'registered';
+          } catch (err) {
+            registered = { error: (err as Error).message };
+          }
+        }
+      }
+      for (const s of problems) log.warn('workflow skipped', { problem: formatProblem(s) });
+      log.info('workflows reloaded', { names: [...workflows.keys()], added, removed, changed, skipped: skipped.length, commands: registered });
+      return { workflows: workflows.size, added, removed, changed, skipped, bannedWords: words, commands: registered };
+    })().finally(() => (reloading = undefined));
+    return reloading;
+  };
 
   const ready = new Promise<void>((resolveReady, rejectReady) => {
     client.once(Events.ClientReady, async (c) => {
@@ -264,23 +310,37 @@ async function loadWorkflowsLogged(dir: string, log: Logger): Promise<Map<string
  * range or a fixed choice it lacks) is skipped with the reason logged; the
  * others still load. Without a reachable server, every workflow is kept.
  */
-async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow>, pool: BackendPool, log: Logger): Promise<void> {
+async function checkWorkflowsAgainstServer(
+  workflows: Map<string, LoadedWorkflow>,
+  pool: BackendPool,
+  log: Logger,
+): Promise<Array<{ file: string; reason: string }>> {
+  const skipped: Array<{ file: string; reason: string }> = [];
   const backend = pool.backends.find((b) => b.healthy);
   if (!backend) {
-    log.warn('no ComfyUI server reachable at start; workflows were checked against their files only');
-    return;
+    log.warn('no ComfyUI server reachable; workflows were checked against their files only');
+    return skipped;
   }
   const info = await backend.client.http.objectInfo().catch(() => undefined);
-  if (!info) return;
+  if (!info) return skipped;
   for (const [name, w] of workflows) {
     const problems = validateAgainstObjectInfo(w.manifest, w.workflow, info, w);
     if (problems.length === 0) continue;
     workflows.delete(name);
-    for (const p of problems) log.warn('workflow skipped: the ComfyUI server cannot run it', { workflow: name, server: backend.name, problem: formatProblem(p) });
+    for (const p of problems) {
+      log.warn('workflow skipped: the ComfyUI server cannot run it', { workflow: name, server: backend.name, problem: formatProblem(p) });
+      skipped.push({ file: basename(p.file), reason: `${backend.name}: ${problemReason(p)}` });
+    }
   }
   if (workflows.size > 25) {
     log.warn('Discord allows 25 subcommands; only the first 25 workflows are offered', { skipped: [...workflows.keys()].slice(25) });
   }
+  return skipped;
+}
+
+/** A problem without its file's path (the answer names the file already). */
+function problemReason(p: Problem): string {
+  return `${p.option === undefined ? '' : `option "${p.option}": `}${p.message}. Fix: ${p.fix}`;
 }
 
 /** Every gateway shard of this process is connected (not reconnecting or resuming). */

@@ -143,6 +143,13 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   private readonly firstPosts = new Map<string, Promise<JobRow>>();
   /** Every post under way in this process, by job id (a cancel waits for it). */
   private readonly posting = new Map<string, Promise<unknown>>();
+  /**
+   * The workflow definition each unfinished job was accepted with, by job id: a
+   * reload (/admin reload) that changes or removes a workflow does not change the
+   * jobs already accepted. Dropped when the job ends. After a restart a job runs
+   * with the definition of that name then on disk.
+   */
+  private readonly definitions = new Map<string, LoadedWorkflow>();
   /** Waiting jobs' positions as last told, so an unchanged one is not told again. */
   private readonly shown = new Map<string, string>();
   private positionsTimer: NodeJS.Timeout | undefined;
@@ -217,6 +224,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       loras: models.loras,
       needs,
     });
+    this.definitions.set(id, loaded);
     const log = this.o.log.child({ jobId: id, userId: req.userId, promptId: row.promptId });
     log.info('job accepted', { priority: row.priority, checkpoint: row.checkpoint });
     this.accepting.add(id);
@@ -234,6 +242,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
         finishedAt: Date.now(),
       });
       log.warn('job refused', { error: err });
+      this.definitions.delete(id);
       if (rejected) this.emit('ended', rejected);
       throw err;
     } finally {
@@ -317,7 +326,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
    */
   private async post(row: JobRow, backend: Backend, turn: Promise<void>): Promise<JobRow> {
     const log = this.o.log.child({ jobId: row.id, userId: row.userId, promptId: row.promptId });
-    const loaded = this.o.workflows.get(row.workflow);
+    const loaded = this.workflowOf(row);
     if (!loaded) throw new UserError('workflow.not_installed', { workflow: row.workflow });
     let applied;
     try {
@@ -486,7 +495,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     if (!row || row.shard !== this.shard || (row.state !== 'queued' && row.state !== 'running')) return;
     const backend = this.o.pool.byUrl(row.server);
     if (!backend) return;
-    this.follow(id, backend.client.track(row.promptId, this.o.workflows.get(row.workflow)?.workflow));
+    this.follow(id, backend.client.track(row.promptId, this.workflowOf(row)?.workflow));
   }
 
   /** Resolves once this process follows the job (another process may be posting it), or after `ms`. */
@@ -510,7 +519,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
     if (result.status === 'lost' && this.requeue([row], 'server_lost')) return;
     const final = toFinal(row, result, this.cancelledBy.get(id) ?? null);
-    if (final.kind === 'success') final.images = postedImages(this.o.workflows.get(row.workflow), final.images);
+    if (final.kind === 'success') final.images = postedImages(this.workflowOf(row), final.images);
     this.cancelledBy.delete(id);
     this.finishAs(id, final);
     log.info('job finished', { outcome: final.kind, images: final.kind === 'success' ? final.images.length : 0 });
@@ -520,10 +529,16 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   private finishAs(id: string, final: FinalResult): void {
     const outcome: Outcome = final.kind;
     const done = this.write(id, { state: 'finished', outcome, result: final, finishedAt: Date.now() });
+    this.definitions.delete(id);
     if (!done) return;
     this.emit('ended', done);
     this.emit('update', { kind: 'finished', job: done, result: final });
     void this.changed();
+  }
+
+  /** The definition a job was accepted with (kept across a reload), else the one of that name now. */
+  private workflowOf(row: { id: string; workflow: string }): LoadedWorkflow | undefined {
+    return this.definitions.get(row.id) ?? this.o.workflows.get(row.workflow);
   }
 
   /** The Discord side calls this once the user has the final message. */
@@ -550,6 +565,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       const done = this.queue.cancelWaiting(id, final);
       if (done) {
         this.o.log.info('waiting job cancelled', { jobId: id, userId: done.userId, by: byUserId });
+        this.definitions.delete(id);
         this.emit('ended', done);
         this.emit('update', { kind: 'finished', job: done, result: final });
         void this.changed();
@@ -698,7 +714,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       }
       this.write(row.id, { state: 'queued' });
       if (row.shard === this.shard) {
-        if (!this.live.has(row.id)) this.follow(row.id, backend!.client.track(row.promptId, this.o.workflows.get(row.workflow)?.workflow));
+        if (!this.live.has(row.id)) this.follow(row.id, backend!.client.track(row.promptId, this.workflowOf(row)?.workflow));
       } else this.o.shared?.signal.notify({ kind: 'dispatched', jobId: row.id, shard: row.shard });
     }
     if (stale.length) void this.changed();
@@ -813,7 +829,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
 
   /** Images first, then masks (a mask names the image it belongs to). */
   private async uploadInputs(row: JobRow, backend: Backend): Promise<Record<string, UploadAnswer>> {
-    const loaded = this.o.workflows.get(row.workflow);
+    const loaded = this.workflowOf(row);
     const uploads: Record<string, UploadAnswer> = {};
     const options = loaded?.manifest.options ?? [];
     const ordered = Object.entries(row.inputs).sort(([a], [b]) => maskLast(options, a) - maskLast(options, b));

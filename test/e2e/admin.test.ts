@@ -1,0 +1,107 @@
+// /admin end to end (O2): ban/unban, reload, free and purge, by a member with
+// Manage Server; anyone else is refused by the bot itself. Observed through the
+// fake Discord (answers, the registered command set) and the fake ComfyUIs (what
+// they were asked).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationCommandOptionType, PermissionFlagsBits } from 'discord.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredMessage } from '../fakes/discord/index.ts';
+import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { REPO_ROOT } from '../support/recordings.ts';
+import { waitFor } from '../support/wait.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const MANAGER = PermissionFlagsBits.ManageGuild | PermissionFlagsBits.ViewChannel;
+const isFinal = (m: StoredMessage) => m.content?.includes('done in') ?? false;
+const says = (text: string) => (m: StoredMessage) => m.content?.includes(text) ?? false;
+type Option = { name: string; type: number; value: string | number };
+
+/** `/admin <sub>` by `user` (Manage Server unless `permissions` says otherwise); resolves with the answer's text. */
+async function admin(h: Harness, sub: string, options: Option[] = [], extra: { permissions?: bigint; user?: string; locale?: string } = {}) {
+  const sent = await h.discord.sendSubcommand({
+    name: 'admin',
+    subcommand: sub,
+    options: options as never,
+    user: extra.user ?? 'owner',
+    permissions: extra.permissions ?? MANAGER,
+    ...(extra.locale ? { locale: extra.locale as never } : {}),
+  });
+  const reply = await h.discord.waitForMessage((m) => m.interactionToken === sent.token && (m.content ?? '') !== '');
+  return reply.content ?? '';
+}
+
+const userOption = (h: Harness, name: string): Option => ({ name: 'user', type: ApplicationCommandOptionType.User, value: h.discord.user(name).id });
+const posts = (h: Harness) => h.comfies.flatMap((c) => c.requests).filter((r) => r.method === 'POST');
+
+describe('/admin', () => {
+  it('is refused to a member without Manage Server, whatever the subcommand, and does nothing', async () => {
+    h = await startHarness();
+    const ana = h.discord.user('ana').id;
+    for (const [sub, options] of [
+      ['ban', [userOption(h, 'ana')]],
+      ['reload', []],
+      ['free', []],
+      ['purge', [{ name: 'older_than_days', type: ApplicationCommandOptionType.Integer, value: 0 }]],
+    ] as Array<[string, Option[]]>) {
+      expect(await admin(h, sub, options, { permissions: PermissionFlagsBits.ViewChannel, user: 'bob' })).toContain('Manage Server permission');
+    }
+    expect(h.bot.bans.isBanned(ana, h.discord.guild.id)).toBe(false);
+    expect(posts(h)).toEqual([]);
+    // In the member's language.
+    expect(await admin(h, 'free', [], { permissions: PermissionFlagsBits.ViewChannel, user: 'bob', locale: 'zh-CN' })).toContain('管理服务器');
+  });
+
+  it("ban: the user's /generate, buttons and ❌ do nothing (no ComfyUI request); unban restores them", async () => {
+    h = await startHarness({ comfy: { stepMs: 5 } });
+    const ana = h.discord.user('ana').id;
+    const first = await h.generate('txt2img', { prompt: 'before the ban' }, { user: 'ana' });
+    const done = await h.reply(first, isFinal);
+    const job = h.bot.ledger.byMessageId(done.id)!;
+
+    const answer = await admin(h, 'ban', [userOption(h, 'ana'), { name: 'reason', type: ApplicationCommandOptionType.String, value: 'spam' }]);
+    expect(answer).toContain(`<@${ana}> is banned from using the bot in this server`);
+    expect(answer).toContain('Reason: spam');
+    expect(h.bot.bans.get(ana, h.discord.guild.id)).toMatchObject({ reason: 'spam', by: h.discord.user('owner').id });
+    expect(await admin(h, 'ban', [userOption(h, 'ana')])).toContain('was already banned');
+    expect(await admin(h, 'ban', [userOption(h, 'owner')])).toContain('cannot ban yourself');
+    const before = h.comfy.requests.length;
+
+    const command = await h.generate('txt2img', { prompt: 'after the ban' }, { user: 'ana' });
+    await h.reply(command, says('You are banned from using this bot.'));
+    const reroll = await h.discord.sendButton({ customId: `reroll:${job.id}`, message: done.id, user: 'ana' });
+    await h.reply(reroll.token, says('banned'));
+    await h.discord.reactionAdd({ message: done.id, user: 'ana', emoji: '❌' });
+    await waitFor(() => h!.logs.some((l) => l.includes('reaction refused by the access rules') && l.includes('"rule":"bans"')));
+    const since = h.comfy.requests.slice(before);
+    expect(since.filter((r) => r.method === 'POST' || r.path.startsWith('/object_info') || r.path.startsWith('/models'))).toEqual([]);
+    // Someone else is not affected.
+    await h.reply(await h.generate('txt2img', { prompt: 'bob is fine' }, { user: 'bob' }), isFinal);
+
+    expect(await admin(h, 'unban', [userOption(h, 'ana')])).toContain(`<@${ana}> may use the bot again`);
+    expect(await admin(h, 'unban', [userOption(h, 'ana')])).toContain('was not banned');
+    await h.reply(await h.generate('txt2img', { prompt: 'back again' }, { user: 'ana' }), isFinal);
+    // In Chinese too.
+    expect(await admin(h, 'ban', [userOption(h, 'ana')], { locale: 'zh-CN' })).toContain('已被禁止在本服务器使用本机器人');
+  });
+
+  it('is registered with every subcommand, each described in zh-CN too', async () => {
+    h = await startHarness();
+    await h.bot.ready;
+    const registered = h.discord.commands(h.discord.guild.id).find((c) => c.name === 'admin')!;
+    const subs = registered.options ?? [];
+    expect(subs.map((s) => s.name)).toEqual(['pause', 'resume', 'first', 'ban', 'unban', 'reload', 'free', 'purge']);
+    for (const sub of subs) {
+      expect(sub.description_localizations?.['zh-CN']).toBeTruthy();
+      for (const o of (sub as { options?: Array<{ description_localizations?: Record<string, string> }> }).options ?? []) {
+        expect(o.description_localizations?.['zh-CN']).toBeTruthy();
+      }
+    }
+  });
+});
