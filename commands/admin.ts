@@ -23,6 +23,8 @@ export interface AdminAction {
   /** Does it and returns the answer, in the admin's language (shown only to them). */
   run(interaction: ChatInputCommandInteraction, ctx: BotContext, tr: Translator): Promise<string> | string;
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+  /** It may take longer than Discord's 3 s to answer (it asks ComfyUI or re-reads files): the reply is deferred. */
+  slow?: boolean;
 }
 
 /** English description plus its translations, as Discord's `description_localizations` wants them. */
@@ -96,6 +98,51 @@ export const actions: Record<string, AdminAction> = {
       return tr.t(lifted ? 'admin.unbanned' : 'admin.not_banned', { user: user.id });
     },
   },
+  reload: {
+    declare: (sub) => described(sub, 'admin.reload.description'),
+    slow: true,
+    async run(_interaction, ctx, tr) {
+      const r = await ctx.reload();
+      const names = (list: string[]) => list.map((n) => `\`${n}\``).join(', ');
+      const lines = [tr.t('admin.reload.heading', { count: r.workflows, words: r.bannedWords.count })];
+      if (r.added.length) lines.push(tr.t('admin.reload.added', { names: names(r.added) }));
+      if (r.removed.length) lines.push(tr.t('admin.reload.removed', { names: names(r.removed) }));
+      if (r.changed.length) lines.push(tr.t('admin.reload.changed', { names: names(r.changed) }));
+      if (!r.added.length && !r.removed.length && !r.changed.length) lines.push(tr.t('admin.reload.unchanged'));
+      // The reason is the operator's text from the file checks (English, like ComfyUI's own errors).
+      for (const s of r.skipped) lines.push(tr.t('admin.reload.skipped', { file: `\`${s.file}\``, reason: truncate(s.reason, 300) }));
+      if ('error' in r.bannedWords) lines.push(tr.t('admin.reload.words_failed', { error: r.bannedWords.error }));
+      if (r.commands === 'registered') lines.push(tr.t('admin.reload.registered'));
+      else if (r.commands === 'unchanged') lines.push(tr.t('admin.reload.not_registered'));
+      else if (r.commands === 'off') lines.push(tr.t('admin.reload.register_off'));
+      else lines.push(tr.t('admin.reload.register_failed', { error: truncate(r.commands.error, 300) }));
+      return lines.join('\n');
+    },
+  },
+  free: {
+    declare: (sub) => described(sub, 'admin.free.description'),
+    slow: true,
+    async run(_interaction, ctx, tr) {
+      const outcomes = await ctx.pool.free();
+      return [
+        tr.t('admin.free.heading'),
+        ...outcomes.map((o) => (o.ok ? tr.t('admin.free.ok', { server: o.name }) : tr.t('admin.free.failed', { server: o.name, error: truncate(o.error ?? '', 200) }))),
+      ].join('\n');
+    },
+  },
+  purge: {
+    declare: (sub) =>
+      described(sub, 'admin.purge.description').addIntegerOption((o) =>
+        described(o.setName('older_than_days').setRequired(true).setMinValue(0).setMaxValue(36_500), 'admin.purge.days.description'),
+      ),
+    slow: true,
+    async run(interaction, ctx, tr) {
+      const days = interaction.options.getInteger('older_than_days', true);
+      if (days < 0) return tr.t('admin.purge.days.description');
+      const { jobs, orphanInputFolders } = await ctx.service.purge(days * 86_400_000);
+      return tr.t('admin.purged', { jobs, days, folders: orphanInputFolders });
+    },
+  },
 };
 
 export const command: Command = {
@@ -122,6 +169,11 @@ export const command: Command = {
     }
     const action = actions[interaction.options.getSubcommand()]!;
     ctx.log.info('admin command', { userId: interaction.user.id, subcommand: interaction.options.getSubcommand() });
-    await interaction.reply({ content: await action.run(interaction, ctx, tr), flags: MessageFlags.Ephemeral });
+    if (!action.slow) {
+      await interaction.reply({ content: await action.run(interaction, ctx, tr), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    await interaction.editReply({ content: truncate(await action.run(interaction, ctx, tr), 2000) });
   },
 };

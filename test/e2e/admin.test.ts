@@ -2,7 +2,7 @@
 // Manage Server; anyone else is refused by the bot itself. Observed through the
 // fake Discord (answers, the registered command set) and the fake ComfyUIs (what
 // they were asked).
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationCommandOptionType, PermissionFlagsBits } from 'discord.js';
@@ -104,4 +104,51 @@ describe('/admin', () => {
       }
     }
   });
+
+  it('reload: an added workflow is registered, a broken one is reported and the rest kept, a removed one still runs the job accepted with it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+    cpSync(join(REPO_ROOT, 'workflows'), dir, { recursive: true });
+    h = await startHarness({ comfy: { stepMs: 5 }, env: { WORKFLOWS_DIR: dir } });
+    await h.bot.ready;
+    const offered = () => (h!.discord.commands(h!.discord.guild.id).find((c) => c.name === 'generate')?.options ?? []).map((o) => o.name);
+    expect(offered()).not.toContain('sketch');
+    const registrations = () => h!.discord.requests.filter((r) => r.method === 'PUT' && r.path.includes('/commands')).length;
+    const before = registrations();
+
+    // Nothing changed: nothing registered.
+    let answer = await admin(h, 'reload');
+    expect(answer).toContain('No workflow changed.');
+    expect(answer).toContain('The slash commands did not change.');
+    expect(registrations()).toBe(before);
+
+    // Added: a second manifest on the txt2img graph.
+    const manifest = JSON.parse(readFileSync(join(dir, 'txt2img.manifest.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'sketch.manifest.json'), JSON.stringify({ ...manifest, name: 'sketch', description: 'A quick sketch', workflow: 'txt2img.json' }));
+    answer = await admin(h, 'reload');
+    expect(answer).toContain('➕ Added: `sketch`');
+    expect(answer).toContain('The slash commands were registered again.');
+    expect(registrations()).toBe(before + 1);
+    expect(offered()).toContain('sketch');
+    await h.reply(await h.generate('sketch', { prompt: 'a sketch' }), isFinal);
+
+    // A job accepted with sketch waits (the queue paused); sketch goes away and img2img breaks.
+    await admin(h, 'pause');
+    const waiting = await h.generate('sketch', { prompt: 'still drawn' });
+    await h.reply(waiting, says('The queue is paused'));
+    rmSync(join(dir, 'sketch.manifest.json'));
+    writeFileSync(join(dir, 'img2img.manifest.json'), '{ "name": "img2img", ');
+    answer = await admin(h, 'reload');
+    expect(answer).toContain('➖ Removed: `img2img`, `sketch`');
+    expect(answer).toMatch(/⚠️ Skipped `img2img\.manifest\.json`: .+/);
+    expect(offered()).toEqual(expect.arrayContaining(['txt2img', 'inpaint', 'lora']));
+    expect(offered()).not.toContain('sketch');
+    expect(offered()).not.toContain('img2img');
+    // The waiting job runs with the definition it was accepted with.
+    await admin(h, 'resume');
+    await h.reply(waiting, isFinal);
+    // The others still work; in Chinese too.
+    await h.reply(await h.generate('txt2img', { prompt: 'still here' }), isFinal);
+    expect(await admin(h, 'reload', [], { locale: 'zh-CN' })).toContain('没有工作流发生变化');
+  });
 });
+
