@@ -150,5 +150,65 @@ describe('/admin', () => {
     await h.reply(await h.generate('txt2img', { prompt: 'still here' }), isFinal);
     expect(await admin(h, 'reload', [], { locale: 'zh-CN' })).toContain('没有工作流发生变化');
   });
+
+  it('free: POST /free (unload models, free memory) reaches every server; each answers for itself', async () => {
+    h = await startHarness({ servers: 3 });
+    await h.bot.ready;
+    h.comfies[2]!.failNext({ method: 'POST', path: '/free' }, { status: 500, body: 'boom', contentType: 'text/plain' });
+    const answer = await admin(h, 'free');
+    for (const [i, c] of h.comfies.entries()) {
+      const frees = c.requests.filter((r) => r.method === 'POST' && r.path === '/free');
+      expect(frees).toHaveLength(1);
+      expect(frees[0]!.json).toEqual({ unload_models: true, free_memory: true });
+      expect(answer).toContain(i < 2 ? `✅ ${h.bot.pool.backends[i]!.name}: done` : `⚠️ ${h.bot.pool.backends[i]!.name}: `);
+    }
+    expect(await admin(h, 'free', [], { locale: 'zh-CN' })).toContain('卸载模型');
+  });
+
+  it('purge: removes finished jobs older than n days with their kept files, and nothing else; 0 removes every finished job', async () => {
+    h = await startHarness({ comfy: { stepMs: 5 } });
+    const day = 86_400_000;
+    const row = (id: string) => ({
+      id,
+      promptId: `p-${id}`,
+      server: h!.comfy.url,
+      shard: 99, // no shard of this bot picks it up
+      userId: h!.discord.user('ana').id,
+      workflow: 'txt2img',
+      params: { prompt: id },
+      inputs: {},
+      seeds: {},
+      delivery: { guildId: h!.discord.guild.id, channelId: 'c', messageId: `m-${id}`, applicationId: 'a', interactionToken: null, tokenExpiresAt: null, channelMessageId: null },
+    });
+    const inputs = join(h.dataDir, 'inputs');
+    const keep = (id: string) => {
+      mkdirSync(join(inputs, id), { recursive: true });
+      writeFileSync(join(inputs, id, 'image-a.png'), 'png');
+    };
+    h.bot.ledger.insert(row('olddone'), Date.now() - 10 * day);
+    h.bot.ledger.update('olddone', { state: 'delivered', outcome: 'success' });
+    keep('olddone');
+    h.bot.ledger.insert(row('oldbusy'), Date.now() - 10 * day);
+    h.bot.ledger.update('oldbusy', { state: 'finished', outcome: 'success' }); // its message still being sent
+    keep('oldbusy');
+    const done = await h.reply(await h.generate('txt2img', { prompt: 'recent' }), isFinal);
+    const recent = h.bot.ledger.byMessageId(done.id)!;
+    await waitFor(() => h!.bot.ledger.get(recent.id)?.state === 'delivered');
+
+    const answer = await admin(h, 'purge', [{ name: 'older_than_days', type: ApplicationCommandOptionType.Integer, value: 5 }]);
+    expect(answer).toContain('Deleted 1 finished job older than 5 days');
+    expect(h.bot.ledger.get('olddone')).toBeUndefined();
+    expect(existsSync(join(inputs, 'olddone'))).toBe(false);
+    expect(h.bot.ledger.get('oldbusy')).toBeDefined();
+    expect(readdirSync(join(inputs, 'oldbusy'))).toEqual(['image-a.png']);
+    expect(h.bot.ledger.get(recent.id)).toBeDefined();
+
+    expect(await admin(h, 'purge', [{ name: 'older_than_days', type: ApplicationCommandOptionType.Integer, value: 0 }], { locale: 'zh-CN' })).toContain('已删除 1 个');
+    expect(h.bot.ledger.get(recent.id)).toBeUndefined();
+    expect(h.bot.ledger.get('oldbusy')).toBeDefined();
+    // Its buttons now say the job is no longer known.
+    const reroll = await h.discord.sendButton({ customId: `reroll:${recent.id}`, message: done.id, user: 'ana' });
+    await h.discord.waitForMessage((m) => m.interactionToken === reroll.token && (m.content ?? '') !== '');
+  });
 });
 
