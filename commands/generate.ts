@@ -2,6 +2,7 @@
 import type { ChatInputCommandInteraction } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { downloadAttachment } from '../src/discord/attachments.ts';
+import { descriptionJson } from '../src/discord/i18n/localizations.ts';
 import { checkWorkflowPlace, deferJobReply, startJob } from '../src/discord/start-job.ts';
 import { MAX_SUBCOMMANDS, readValues, SPOILER_OPTION, subcommandJson } from '../src/discord/workflow-options.ts';
 import type { BotContext } from '../src/discord/context.ts';
@@ -37,8 +38,8 @@ export const command: Command = {
   name: 'generate',
   definition: (ctx) => ({
     name: 'generate',
-    description: 'Run a ComfyUI workflow',
-    options: [...ctx.workflows.values()].slice(0, MAX_SUBCOMMANDS).map(subcommandJson),
+    ...descriptionJson('command.generate', ctx.config.DEFAULT_LOCALE),
+    options: [...ctx.workflows.values()].slice(0, MAX_SUBCOMMANDS).map((w) => subcommandJson(w, ctx.config.DEFAULT_LOCALE)),
   }),
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);

@@ -1,5 +1,7 @@
 import { SlashCommandBuilder, type APIEmbed } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
+import { describe } from '../src/discord/i18n/localizations.ts';
+import { translatorFor } from '../src/discord/locale.ts';
 import { truncate } from '../src/text/format.ts';
 import { filterChoices } from '../src/workflows/choices.ts';
 
@@ -23,12 +25,10 @@ export function paginate(items: string[], maxChars = PAGE_CHARS): string[][] {
 
 export const command: Command = {
   name: 'models',
-  definition: () =>
-    new SlashCommandBuilder()
-      .setName('models')
-      .setDescription('Models on the ComfyUI server (checkpoints, LoRAs, …)')
-      .addStringOption((o) => o.setName('folder').setDescription('Model folder, e.g. checkpoints or loras').setAutocomplete(true))
-      .addIntegerOption((o) => o.setName('page').setDescription('Page of a long list').setMinValue(1))
+  definition: ({ config: { DEFAULT_LOCALE: locale } }) =>
+    describe(new SlashCommandBuilder().setName('models'), 'command.models', locale)
+      .addStringOption((o) => describe(o.setName('folder'), 'command.models.folder', locale).setAutocomplete(true))
+      .addIntegerOption((o) => describe(o.setName('page'), 'command.models.page', locale).setMinValue(1))
       .toJSON(),
   async autocomplete(interaction, ctx) {
     const typed = String(interaction.options.getFocused());
@@ -38,12 +38,15 @@ export const command: Command = {
   },
   async execute(interaction, ctx) {
     await interaction.deferReply();
+    const tr = translatorFor(interaction, ctx.config.DEFAULT_LOCALE);
     const folder = interaction.options.getString('folder') ?? undefined;
     const backend = await ctx.pool.pick([]);
     if (!folder) {
       const folders = await backend.client.http.modelFolders();
       await interaction.editReply({
-        embeds: [{ title: 'Model folders', description: folders.map((f) => `• ${f}`).join('\n').slice(0, 4000), footer: { text: 'Use /models folder:<name>' } }],
+        embeds: [
+          { title: tr.t('models.folders'), description: folders.map((f) => `• ${f}`).join('\n').slice(0, 4000), footer: { text: tr.t('models.folders_hint') } },
+        ],
       });
       return;
     }
@@ -53,15 +56,15 @@ export const command: Command = {
     });
     if (!models) {
       // The folder is echoed shortened: a long typed value must not push the reply over Discord's 2,000 characters.
-      await interaction.editReply(`⚠️ There is no model folder "${truncate(folder, 100)}". Pick one from the list the option suggests.`);
+      await interaction.editReply(`⚠️ ${tr.t('models.no_folder', { folder: truncate(folder, 100) })}`);
       return;
     }
     const pages = paginate(models);
     const page = Math.min(interaction.options.getInteger('page') ?? 1, pages.length);
     const embed: APIEmbed = {
-      title: `${folder} (${models.length})`,
-      description: models.length ? pages[page - 1]!.map((m) => `• ${m}`).join('\n') : 'No models in this folder.',
-      footer: { text: pages.length > 1 ? `Page ${page} of ${pages.length} — use the page option for more` : backend.name },
+      title: `${folder} (${tr.number(models.length)})`,
+      description: models.length ? pages[page - 1]!.map((m) => `• ${m}`).join('\n') : tr.t('models.empty'),
+      footer: { text: pages.length > 1 ? tr.t('models.page', { page, pages: pages.length }) : backend.name },
     };
     await interaction.editReply({ embeds: [embed] });
   },

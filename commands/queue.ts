@@ -1,5 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
+import { describe } from '../src/discord/i18n/localizations.ts';
 import { translatorFor } from '../src/discord/locale.ts';
 import { truncate } from '../src/text/format.ts';
 
@@ -8,11 +9,11 @@ const SHOWN = 15;
 
 export const command: Command = {
   name: 'queue',
-  definition: () => new SlashCommandBuilder().setName('queue').setDescription('What waits in the bot, in order, and what each server runs').toJSON(),
+  definition: (ctx) => describe(new SlashCommandBuilder().setName('queue'), 'command.queue', ctx.config.DEFAULT_LOCALE).toJSON(),
   async execute(interaction, ctx) {
     await interaction.deferReply();
     const tr = translatorFor(interaction, ctx.config.DEFAULT_LOCALE);
-    const describe = (jobId: string, userId: string, workflow: string) => tr.t('queue.job', { user: userId, workflow, job: jobId });
+    const entry = (jobId: string, userId: string, workflow: string) => tr.t('queue.job', { user: userId, workflow, job: jobId });
     const list = (lines: string[]) =>
       lines.length > SHOWN ? [...lines.slice(0, SHOWN), tr.t('queue.more', { count: lines.length - SHOWN })] : lines;
 
@@ -20,7 +21,7 @@ export const command: Command = {
     const state = ctx.service.queueState();
     const bot = state.waiting.map((j, i) => {
       const marks = [j.front !== null ? tr.t('queue.first') : undefined, j.priority ? tr.t('queue.priority') : undefined].filter(Boolean);
-      return tr.t('queue.entry', { n: i + 1, job: [describe(j.id, j.userId, j.workflow), ...marks].join(' · ') });
+      return tr.t('queue.entry', { n: i + 1, job: [entry(j.id, j.userId, j.workflow), ...marks].join(' · ') });
     });
     const sections = [
       [
@@ -43,7 +44,7 @@ export const command: Command = {
         onServers += q.running.length + q.pending.length;
         const who = (promptId: string) => {
           const job = ctx.service.ledger.byPromptId(promptId);
-          return job ? describe(job.id, job.userId, job.workflow) : tr.t('queue.other_client');
+          return job ? entry(job.id, job.userId, job.workflow) : tr.t('queue.other_client');
         };
         const lines = [
           ...q.running.map((e) => tr.t('queue.running', { job: who(e.promptId) })),

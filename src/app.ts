@@ -8,6 +8,7 @@ import { redactUrl, type ObjectInfo } from './comfy/index.ts';
 import { secretsOf, type Config } from './config.ts';
 import { closeRest, createDiscordClient, createInteractionRest } from './discord/client.ts';
 import { loadCommands } from './discord/commands.ts';
+import { catalogueLocale, catalogues } from './discord/i18n/index.ts';
 import type { BotContext, ReloadReport } from './discord/context.ts';
 import { wireEvents } from './discord/bot.ts';
 import { JobMessenger } from './discord/job-messages.ts';
@@ -69,6 +70,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   const shard = client.shard?.ids[0] ?? 0;
 
+  if (!catalogueLocale(config.DEFAULT_LOCALE)) {
+    log.warn('DEFAULT_LOCALE has no catalogue; users whose language the bot does not speak are answered in English', {
+      locale: config.DEFAULT_LOCALE,
+      catalogues: [...catalogues.keys()],
+    });
+  }
   const workflows = await loadWorkflowsLogged(config.WORKFLOWS_DIR, log);
   const databaseFile = join(dataDir, 'jobs.sqlite');
   const ledger = new Ledger(databaseFile);
@@ -153,7 +160,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     tokenMarginMs: options.tokenMarginMs,
     // One folder per shard: a shard starting up empties only its own.
     spoolDir: join(dataDir, 'outgoing', `shard-${shard}`),
-    locale: config.DEFAULT_LOCALE,
+    defaultLocale: config.DEFAULT_LOCALE,
   });
 
   const catalogs = new Map<string, ChoiceCatalog>();

@@ -15,7 +15,7 @@ try {
   for (const p of problems) process.stderr.write(`skipped: ${formatProblem(p)}\n`);
   const client = new Client({ intents: [], ...UNSHARDED, rest: config.DISCORD_API_URL ? { api: config.DISCORD_API_URL } : {} });
   client.rest.setToken(config.DISCORD_TOKEN);
-  const context = { workflows: new Map(workflows.map((w) => [w.name, w])) };
+  const context = { workflows: new Map(workflows.map((w) => [w.name, w])), config };
   const commands = [...(await loadCommands()).values()];
   await registerCommands(client, config.DISCORD_APPLICATION_ID, config.DISCORD_GUILD_ID, commands.map((c) => c.definition(context)));
   process.stdout.write(`Registered ${commands.length} commands ${config.DISCORD_GUILD_ID ? `in guild ${config.DISCORD_GUILD_ID}` : 'globally'}.\n`);

@@ -57,7 +57,8 @@ async function onInteraction(interaction: Interaction, commands: Map<string, Com
     if (interaction.isChatInputCommand()) {
       const command = commands.get(interaction.commandName);
       if (!command) {
-        await replyError(interaction, `Unknown command /${interaction.commandName}; the commands may need re-registering.`);
+        const tr = translatorFor(interaction, ctx.config.DEFAULT_LOCALE);
+        await replyError(interaction, tr.t('command.unknown', { command: interaction.commandName }));
         return;
       }
       log.info('command', { command: interaction.commandName });

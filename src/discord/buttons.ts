@@ -12,25 +12,28 @@ import {
 import type { BotContext } from './context.ts';
 import { encodeCustomId, type CustomId } from './custom-ids.ts';
 import { DISCORD_LIMITS, clip } from './limits.ts';
+import type { Translator } from './i18n/index.ts';
+import { translatorFor } from './locale.ts';
 import { canCancel } from './permissions.ts';
 import { startJob } from './start-job.ts';
 import { UserError } from '../jobs/user-error.ts';
 
 /** A button on a job's message; `id` is its decoded custom id (undefined: not one the bot wrote). */
 export async function handleButton(interaction: ButtonInteraction, id: CustomId | undefined, ctx: BotContext): Promise<void> {
+  const tr = translatorFor(interaction, ctx.config.DEFAULT_LOCALE);
   const job = id && ctx.service.ledger.get(id.job);
-  if (!id || !job) return unknownJob(interaction);
+  if (!id || !job) return unknownJob(interaction, tr);
   switch (id.action) {
     case 'cancel': {
       if (!canCancel(job.userId, interaction.user.id, interaction.memberPermissions)) {
-        await interaction.reply({ content: '⚠️ Only the person who started this job, or a moderator, can cancel it.', flags: MessageFlags.Ephemeral });
+        await interaction.reply({ content: `⚠️ ${tr.t('button.cancel_not_yours')}`, flags: MessageFlags.Ephemeral });
         return;
       }
       // The job's message itself changes to "Cancelled by …" when ComfyUI confirms.
       await interaction.deferUpdate();
       const outcome = await ctx.service.cancel(job.id, interaction.user.id);
       if (outcome !== 'cancelled') {
-        await interaction.followUp({ content: 'That job had already finished.', flags: MessageFlags.Ephemeral });
+        await interaction.followUp({ content: tr.t('button.already_finished'), flags: MessageFlags.Ephemeral });
       }
       return;
     }
@@ -43,16 +46,16 @@ export async function handleButton(interaction: ButtonInteraction, id: CustomId 
     case 'use': {
       const target = imageWorkflow(ctx);
       if (!target) {
-        await interaction.reply({ content: '⚠️ No workflow here takes an input image.', flags: MessageFlags.Ephemeral });
+        await interaction.reply({ content: `⚠️ ${tr.t('use.no_workflow')}`, flags: MessageFlags.Ephemeral });
         return;
       }
       const prompt = typeof job.params['prompt'] === 'string' ? job.params['prompt'] : '';
       const modal = new ModalBuilder()
         .setCustomId(encodeCustomId({ action: 'usemodal', job: job.id, image: id.image }))
-        .setTitle(modalTitle(target.name, ' from this image'))
+        .setTitle(modalTitle(tr, target.name))
         .addComponents(
           new ActionRowBuilder<TextInputBuilder>().addComponents(
-            new TextInputBuilder().setCustomId('prompt').setLabel('Prompt').setStyle(TextInputStyle.Paragraph).setValue(prompt.slice(0, 4000)).setRequired(true),
+            new TextInputBuilder().setCustomId('prompt').setLabel(tr.t('use.prompt')).setStyle(TextInputStyle.Paragraph).setValue(prompt.slice(0, 4000)).setRequired(true),
           ),
         );
       await interaction.showModal(modal);
@@ -60,7 +63,7 @@ export async function handleButton(interaction: ButtonInteraction, id: CustomId 
     }
     case 'usemodal':
       // A modal's id, never a button's.
-      return unknownJob(interaction);
+      return unknownJob(interaction, tr);
     default:
       return unhandled(id);
   }
@@ -72,12 +75,12 @@ export async function handleModal(interaction: ModalSubmitInteraction, id: Custo
     case 'usemodal':
       return handleUseModal(interaction, id, ctx);
     default:
-      return unknownJob(interaction);
+      return unknownJob(interaction, translatorFor(interaction, ctx.config.DEFAULT_LOCALE));
   }
 }
 
-async function unknownJob(interaction: ButtonInteraction | ModalSubmitInteraction): Promise<void> {
-  await interaction.reply({ content: '⚠️ This job is no longer known to the bot.', flags: MessageFlags.Ephemeral });
+async function unknownJob(interaction: ButtonInteraction | ModalSubmitInteraction, tr: Translator): Promise<void> {
+  await interaction.reply({ content: `⚠️ ${tr.t('button.job_unknown')}`, flags: MessageFlags.Ephemeral });
 }
 
 /** Every action has a case above: adding one to custom-ids.ts without handling it does not compile. */
@@ -114,8 +117,10 @@ async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<C
 }
 
 /** A modal title holds 45 characters; a long workflow name is shortened, the rest kept. */
-function modalTitle(name: string, rest: string): string {
-  return `${clip(name, DISCORD_LIMITS.modalTitle - rest.length)}${rest}`;
+/** "<workflow> from this image" in the reader's language, the workflow's name shortened to fit Discord's 45 characters. */
+function modalTitle(tr: Translator, name: string): string {
+  const frame = Array.from(tr.t('use.title', { workflow: '' })).length;
+  return tr.t('use.title', { workflow: clip(name, DISCORD_LIMITS.modalTitle - frame) });
 }
 
 function imageWorkflow(ctx: BotContext) {

@@ -33,8 +33,8 @@ export interface JobMessengerOptions {
   tokenMarginMs?: number;
   /** Where output images wait on disk until Discord has them; emptied at start (nothing in it survives a restart). */
   spoolDir: string;
-  /** The language of job messages (DEFAULT_LOCALE). */
-  locale?: string;
+  /** The language of jobs whose row has no locale (written before it was stored). */
+  defaultLocale: string;
 }
 
 /** Discord's error codes we act on. */
@@ -53,16 +53,19 @@ export class JobMessenger {
   /** Jobs whose result was delivered: a late event about them must not bring their progress back. */
   private readonly done = new RecentSet(1_000);
   private readonly tick: NodeJS.Timeout;
-  private readonly tr: Translator;
 
   constructor(private readonly o: JobMessengerOptions) {
-    this.tr = translator(o.locale ?? FALLBACK_LOCALE);
     rmSync(o.spoolDir, { recursive: true, force: true });
     mkdirSync(o.spoolDir, { recursive: true });
     o.service.on('update', (u) => this.onUpdate(u));
     // Elapsed time should move even when ComfyUI is quiet (e.g. loading a model).
     this.tick = setInterval(() => this.refreshRunning(), 10_000);
     this.tick.unref();
+  }
+
+  /** The requester's language, stored with the job when it started. */
+  private tr(job: JobRow): Translator {
+    return translator(job.delivery.locale ?? this.o.defaultLocale);
   }
 
   close(): void {
@@ -156,7 +159,7 @@ export class JobMessenger {
         async () => {
           const current = this.o.service.ledger.get(job.id) ?? job;
           if (current.state === 'finished' || current.state === 'delivered') return;
-          await this.edit(current, liveView(current, state, Date.now(), this.tr));
+          await this.edit(current, liveView(current, state, this.tr(current)));
         },
         { global: !viaInteraction(job), intervalMs: editIntervalFor(state) },
       )
@@ -183,7 +186,7 @@ export class JobMessenger {
           images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool);
           if (job.delivery.spoiler) images = asSpoilers(images);
         }
-        const payload = finalView(job, result, images);
+        const payload = finalView(job, result, this.tr(job), images);
         const overflow = images?.overflow ?? [];
         await this.o.outbox.push(
           job.id,
@@ -222,7 +225,7 @@ export class JobMessenger {
           ...payload,
           files: [],
           embeds: payload.embeds.map(({ image: _image, ...e }) => e),
-          content: `${payload.content}\nℹ️ The images are too large for this server's upload limit; they are saved on the ComfyUI server.`,
+          content: `${payload.content}\nℹ️ ${this.tr(job).t('note.too_large_for_server')}`,
         });
         return;
       }
@@ -230,7 +233,7 @@ export class JobMessenger {
         // A moderator deleted the job's message: the result still reaches its owner, in a new message.
         const posted = await this.postInChannel(
           job.delivery.channelId,
-          { ...payload, content: `${payload.content}\n(The original message of this job was deleted.)` },
+          { ...payload, content: `${payload.content}\n${this.tr(job).t('note.original_deleted')}` },
           job,
         );
         this.o.service.updateDelivery(job.id, { ...job.delivery, channelMessageId: posted.id });
@@ -302,7 +305,7 @@ export class JobMessenger {
       const link = `https://discord.com/channels/${d.guildId ?? '@me'}/${d.channelId}/${message.id}`;
       await this.o.interactionRest
         .patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
-          body: { content: `This job continues in a new message: ${link}`, embeds: [], components: [], attachments: [] },
+          body: { content: this.tr(job).t('job.continues', { link }), embeds: [], components: [], attachments: [] },
           auth: false,
         })
         .catch(() => {});
@@ -324,7 +327,7 @@ export class JobMessenger {
       const state = this.live.get(job.id);
       if (!current || current.state === 'finished' || current.state === 'delivered' || !state) return;
       void this.o.outbox
-        .push(job.id, 'final', () => this.moveToChannel(current, liveView(current, state, Date.now(), this.tr)))
+        .push(job.id, 'final', () => this.moveToChannel(current, liveView(current, state, this.tr(current))))
         .catch((err: unknown) => {
           if (!(err instanceof OutboxClosedError)) this.o.log.warn('could not move the job to a channel message', { jobId: job.id, error: err });
         });

@@ -1,10 +1,12 @@
-// What a job's message looks like at each moment of its life. Pure: state in, message out.
+// What a job's message looks like at each moment of its life, in the reader's
+// language. Pure: state and translator in, message out.
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import type { FinalResult, JobNotice } from '../jobs/service.ts';
 import type { JobRow } from '../jobs/ledger.ts';
-import { formatDuration, progressBar, truncate } from '../text/format.ts';
+import type { LostReason, Notice } from '../jobs/user-error.ts';
+import { progressBar, truncate } from '../text/format.ts';
 import { encodeCustomId } from './custom-ids.ts';
-import { FALLBACK_LOCALE, translator, type Translator } from './i18n/index.ts';
+import type { MessageKey, MessageValues, Translator } from './i18n/index.ts';
 
 export interface LiveState {
   /** waiting: in the bot's own queue; queued: pending on a ComfyUI server. */
@@ -17,7 +19,7 @@ export interface LiveState {
   value?: number;
   max?: number;
   preview?: { image: Buffer; mime: string };
-  notice?: JobNotice;
+  notice?: Notice;
   startedAt?: number;
 }
 
@@ -60,9 +62,9 @@ export function describeJob(job: JobRow): string {
 }
 
 /** While the job waits or runs. */
-export function liveView(job: JobRow, state: LiveState, now = Date.now(), tr: Translator = translator(FALLBACK_LOCALE)): MessagePayload {
+export function liveView(job: JobRow, state: LiveState, tr: Translator, now = Date.now()): MessagePayload {
   const lines: string[] = [];
-  if (state.notice) lines.push(`ℹ️ ${tr.t(`notice.${state.notice.code}`, { server: state.notice.server })}`);
+  if (state.notice) lines.push(`ℹ️ ${tr.t(`notice.${state.notice.code}`, state.notice.data)}`);
   if (state.phase === 'waiting') {
     lines.push(
       state.position !== undefined && state.total !== undefined
@@ -71,18 +73,21 @@ export function liveView(job: JobRow, state: LiveState, now = Date.now(), tr: Tr
     );
     if (state.paused) lines.push(tr.t('job.queue_paused'));
   } else if (state.phase === 'queued') {
-    lines.push(
-      state.position !== undefined
-        ? `⏳ **Queued — position ${state.position}${state.total ? ` of ${state.total}` : ''}**`
-        : '⏳ **Queued**',
-    );
+    const queued =
+      state.position === undefined
+        ? tr.t('job.queued')
+        : state.total
+          ? tr.t('job.queued_position_of', { position: state.position, total: state.total })
+          : tr.t('job.queued_position', { position: state.position });
+    lines.push(`⏳ **${queued}**`);
   } else {
-    const elapsed = formatDuration(now - (state.startedAt ?? job.createdAt));
+    const elapsed = tr.duration(now - (state.startedAt ?? job.createdAt));
     const step =
       state.value !== undefined && state.max !== undefined
-        ? `\`${progressBar(state.value, state.max)}\` step ${state.value}/${state.max}`
+        ? `\`${progressBar(state.value, state.max)}\` ${tr.t('job.step', { value: state.value, max: state.max })}`
         : '';
-    lines.push(`🎨 **Running**${state.node ? ` — ${state.node}` : ''} · ${elapsed}`);
+    // The node's title is the workflow's own (as written in ComfyUI): shown as it is.
+    lines.push(`🎨 **${tr.t('job.running')}**${state.node ? ` — ${state.node}` : ''} · ${elapsed}`);
     if (step) lines.push(step);
   }
   lines.push(`> ${describeJob(job)}`);
@@ -94,13 +99,13 @@ export function liveView(job: JobRow, state: LiveState, now = Date.now(), tr: Tr
     const name = spoiler ? spoilerName(plain) : plain;
     files.push({ name, data: state.preview.image, contentType: state.preview.mime });
     // Discord blurs spoiler attachments, never an embed's image: a spoiler preview is the attachment alone.
-    if (!spoiler) embeds.push({ color: COLOR.running, image: { url: `attachment://${name}` }, footer: { text: 'Live preview' } });
+    if (!spoiler) embeds.push({ color: COLOR.running, image: { url: `attachment://${name}` }, footer: { text: tr.t('job.preview') } });
   }
   return {
     content: lines.join('\n'),
     embeds,
     files,
-    components: [row(button('Cancel', encodeCustomId({ action: 'cancel', job: job.id }), ButtonStyle.Danger, '✖️'))],
+    components: [row(button(tr.t('button.cancel'), encodeCustomId({ action: 'cancel', job: job.id }), ButtonStyle.Danger, '✖️'))],
   };
 }
 
@@ -115,18 +120,35 @@ export function asSpoilers(images: FinalImages): FinalImages {
   return { ...images, files: mark(images.files), overflow: images.overflow.map(mark) };
 }
 
+/**
+ * A line under a result, as a catalogue key and its values, written in the reader's
+ * language when shown. A value may itself be a note, or a list joined as the language does.
+ */
+export interface Note {
+  key: MessageKey;
+  values?: Record<string, string | number | Note | { list: string[] }>;
+}
+
+function noteText(note: Note, tr: Translator): string {
+  const values: MessageValues = {};
+  for (const [k, v] of Object.entries(note.values ?? {})) {
+    values[k] = typeof v === 'object' ? ('list' in v ? tr.list(v.list) : noteText(v, tr)) : v;
+  }
+  return tr.t(note.key, values);
+}
+
 export interface FinalImages {
   files: FileToSend[];
   /** e.g. "re-encoded as JPEG to fit the 10 MB upload limit" */
-  note?: string;
+  notes: Note[];
   /** Images that did not fit in this message (sent as follow-ups). */
   overflow: FileToSend[][];
   missing: number;
 }
 
 /** The end of the job: images with their parameters, or why there are none. */
-export function finalView(job: JobRow, result: FinalResult, images?: FinalImages): MessagePayload {
-  const mention = `<@${job.userId}>`;
+export function finalView(job: JobRow, result: FinalResult, tr: Translator, images?: FinalImages): MessagePayload {
+  const user = `<@${job.userId}>`;
   switch (result.kind) {
     case 'success': {
       const files = images?.files ?? [];
@@ -134,67 +156,78 @@ export function finalView(job: JobRow, result: FinalResult, images?: FinalImages
         color: COLOR.success,
         title: truncate(job.workflow, 256),
         description: truncate(describeJob(job), 4000),
-        fields: paramFields(job, result),
-        footer: { text: `${result.cached ? 'cached · ' : ''}job ${job.id}` },
+        fields: paramFields(job, result, tr),
+        footer: { text: tr.t(result.cached ? 'job.footer_cached' : 'job.footer', { id: job.id }) },
       };
       // A spoiler stays an attachment (blurred by Discord); an embed would show it in the clear.
       if (files[0] && !job.delivery.spoiler) embed.image = { url: `attachment://${files[0].name}` };
-      const notes = [
-        images?.note,
-        images && images.missing > 0 ? `${images.missing} image(s) could not be fetched from ComfyUI.` : undefined,
+      const notes: Note[] = [
+        ...(images?.notes ?? []),
+        ...(images && images.missing > 0 ? [{ key: 'note.missing' as const, values: { n: images.missing } }] : []),
         // Only when ComfyUI listed none: images that were too large or could not be fetched have their own note.
-        result.images.length === 0
-          ? 'The workflow finished but produced no images (its output nodes saved none). If that is unexpected, tell the server owner: the workflow may lack a Save Image node.'
-          : undefined,
-      ].filter(Boolean);
+        ...(result.images.length === 0 ? [{ key: 'note.no_images' as const }] : []),
+      ];
       return {
-        content: [`✅ ${mention} done in ${formatDuration(result.durationMs)}`, ...notes.map((n) => `ℹ️ ${n}`)].join('\n'),
+        content: [`✅ ${tr.t('job.done', { user, ms: result.durationMs })}`, ...notes.map((n) => `ℹ️ ${noteText(n, tr)}`)].join('\n'),
         embeds: [embed],
         files,
         components: [
           row(
-            button('Re-roll', encodeCustomId({ action: 'reroll', job: job.id }), ButtonStyle.Primary, '🎲'),
-            ...(files.length > 0 ? [button('Use as input', encodeCustomId({ action: 'use', job: job.id, image: 0 }), ButtonStyle.Secondary, '🖼️')] : []),
+            button(tr.t('button.reroll'), encodeCustomId({ action: 'reroll', job: job.id }), ButtonStyle.Primary, '🎲'),
+            ...(files.length > 0 ? [button(tr.t('button.use'), encodeCustomId({ action: 'use', job: job.id, image: 0 }), ButtonStyle.Secondary, '🖼️')] : []),
           ),
         ],
       };
     }
-    case 'error':
+    case 'error': {
+      // ComfyUI's own exception text, as it wrote it, inside our sentence.
+      const values = { user, message: truncate(result.message, 1500), node: result.nodeType ?? '', id: result.nodeId ?? '' };
+      const key = !result.nodeType ? 'job.failed' : result.nodeId ? 'job.failed_in_node' : 'job.failed_in';
       return {
-        content: `❌ ${mention} the job failed${result.nodeType ? ` in ${result.nodeType}${result.nodeId ? ` (#${result.nodeId})` : ''}` : ''}: ${truncate(result.message, 1500)}`,
+        content: `❌ ${tr.t(key, values)}`,
         embeds: [],
         files: [],
-        components: [row(button('Try again', encodeCustomId({ action: 'retry', job: job.id }), ButtonStyle.Secondary, '🔁'))],
+        components: [row(button(tr.t('button.try_again'), encodeCustomId({ action: 'retry', job: job.id }), ButtonStyle.Secondary, '🔁'))],
       };
+    }
     case 'cancelled':
       return {
-        content: result.by ? `🛑 Cancelled by <@${result.by}>.` : '🛑 Cancelled.',
+        content: `🛑 ${result.by ? tr.t('job.cancelled_by', { user: `<@${result.by}>` }) : tr.t('job.cancelled')}`,
         embeds: [],
         files: [],
         components: [],
       };
-    case 'lost':
+    case 'lost': {
+      const retry = tr.t('button.retry');
       return {
-        content: `⚠️ ${mention} your job was lost: ${result.reason}. Press **Retry** to run it again with the same settings.`,
+        content: `⚠️ ${tr.t('job.lost', { user, reason: lostReason(result.reason, tr), retry })}`,
         embeds: [],
         files: [],
-        components: [row(button('Retry', encodeCustomId({ action: 'retry', job: job.id }), ButtonStyle.Primary, '🔁'))],
+        components: [row(button(retry, encodeCustomId({ action: 'retry', job: job.id }), ButtonStyle.Primary, '🔁'))],
       };
+    }
   }
 }
 
-function paramFields(job: JobRow, result: Extract<FinalResult, { kind: 'success' }>): NonNullable<APIEmbed['fields']> {
+/** Why a job was lost, in words; a row from before reasons were codes holds its English text, shown as it is. */
+function lostReason(reason: LostReason | string, tr: Translator): string {
+  if (typeof reason === 'string') return reason;
+  if (reason.code === 'not_moved' && reason.cause) return tr.t('lost.not_moved', { error: tr.t(`error.${reason.cause.code}`, reason.cause.data) });
+  return tr.t(`lost.${reason.code}`, reason.data);
+}
+
+/** The parameters shown under a result, each with its name in the reader's language. */
+const PARAM_FIELDS = ['steps', 'cfg', 'checkpoint', 'sampler', 'denoise', 'width', 'height', 'lora'] as const;
+
+function paramFields(job: JobRow, result: Extract<FinalResult, { kind: 'success' }>, tr: Translator): NonNullable<APIEmbed['fields']> {
   const fields: NonNullable<APIEmbed['fields']> = [];
   const seed = job.params['seed'] ?? Object.values(result.seeds)[0];
-  if (seed !== undefined) fields.push({ name: 'Seed', value: String(seed), inline: true });
-  for (const key of ['steps', 'cfg', 'checkpoint', 'sampler', 'denoise', 'width', 'height', 'lora']) {
+  // Values as the workflow ran them (a seed is copied and pasted: no digit grouping).
+  if (seed !== undefined) fields.push({ name: tr.t('field.seed'), value: String(seed), inline: true });
+  for (const key of PARAM_FIELDS) {
     const v = job.params[key];
-    if (v !== undefined && v !== null && v !== '') fields.push({ name: capitalise(key), value: truncate(String(v), 1024), inline: true });
+    if (v !== undefined && v !== null && v !== '') fields.push({ name: tr.t(`field.${key}`), value: truncate(String(v), 1024), inline: true });
   }
-  fields.push({ name: 'Time', value: formatDuration(result.durationMs), inline: true });
+  fields.push({ name: tr.t('field.time'), value: tr.duration(result.durationMs), inline: true });
   return fields.slice(0, 25);
-}
-
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -2,8 +2,7 @@
 // limit per message, and at most 10 attachments per message.
 import type { ComfyHttp } from '../comfy/index.ts';
 import type { OutputFile } from '../jobs/service.ts';
-import { formatBytes } from '../text/format.ts';
-import { sizeOf, type FileToSend, type FinalImages } from './job-view.ts';
+import { sizeOf, type FileToSend, type FinalImages, type Note } from './job-view.ts';
 
 export const MAX_ATTACHMENTS = 10;
 const JPEG_QUALITIES = [90, 75, 60, 45, 30];
@@ -33,7 +32,7 @@ export async function fetchFinalImages(
   limitBytes: number,
   spool: Spool,
 ): Promise<FinalImages> {
-  if (!http) return { files: [], overflow: [], missing: images.length };
+  if (!http) return { files: [], overflow: [], missing: images.length, notes: [] };
   const fetched: Array<{ ref: OutputFile; file: FileToSend; index: number }> = [];
   let missing = 0;
   for (const [index, ref] of images.entries()) {
@@ -66,27 +65,19 @@ export async function fetchFinalImages(
     }
     fitted.push(files);
   }
-  const notes: string[] = [];
-  if (reencoded) notes.push(`Some images were re-encoded as JPEG to fit Discord's ${formatBytes(limitBytes)} upload limit.`);
+  const notes: Note[] = [];
+  if (reencoded) notes.push({ key: 'note.reencoded', values: { limit: limitBytes } });
   if (dropped.length) notes.push(tooLargeNote(dropped, limitBytes));
-  return {
-    files: fitted[0] ?? [],
-    overflow: fitted.slice(1),
-    missing,
-    ...(notes.length ? { note: notes.join(' ') } : {}),
-  };
+  return { files: fitted[0] ?? [], overflow: fitted.slice(1), missing, notes };
 }
 
-/** Names each image that could not be posted and where it is on the ComfyUI server. */
-function tooLargeNote(dropped: OutputFile[], limitBytes: number): string {
+/** Names each image that could not be posted and where it is on the ComfyUI server (file and folder names as they are). */
+function tooLargeNote(dropped: OutputFile[], limitBytes: number): Note {
   const shown = dropped.slice(0, 5).map((f) => `\`${[f.subfolder, f.filename].filter(Boolean).join('/')}\``);
-  const more = dropped.length > shown.length ? ` and ${dropped.length - shown.length} more` : '';
-  const one = dropped.length === 1;
-  const folders = [...new Set(dropped.map((f) => f.type))].join(' and ');
-  return (
-    `${shown.join(', ')}${more} ${one ? 'is' : 'are'} too large for Discord's ${formatBytes(limitBytes)} upload limit even as a low-quality JPEG; ` +
-    `${one ? 'it is' : 'they are'} in the ${folders} folder of the ComfyUI server.`
-  );
+  const folders = { list: [...new Set(dropped.map((f) => f.type))] };
+  const more = dropped.length - shown.length;
+  const files: Note | string = more > 0 ? { key: 'note.and_more', values: { files: shown.join(', '), n: more } } : shown.join(', ');
+  return { key: 'note.too_large', values: { n: dropped.length, files, folders, limit: limitBytes } };
 }
 
 function spoolPath(spool: Spool, index: number, ext: string): string {

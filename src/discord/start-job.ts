@@ -10,6 +10,7 @@ import { roleIdsOf } from './access.ts';
 import { isNsfwChannel } from './channels.ts';
 import type { BotContext } from './context.ts';
 import { isServerManager } from './permissions.ts';
+import { localeOf } from './locale.ts';
 
 type StartingInteraction = ChatInputCommandInteraction | MessageComponentInteraction | ModalSubmitInteraction;
 
@@ -92,6 +93,8 @@ export async function startJob(
       tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
       channelMessageId: null,
       spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
+      // Whoever presses Re-roll or Retry is answered in their own language.
+      locale: localeOf(interaction, ctx.config.DEFAULT_LOCALE),
     },
     { priority: hasPriority(interaction, ctx) },
   );

@@ -5,10 +5,9 @@ import {
   type APIApplicationCommandSubcommandOption,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import type { ManifestOption } from '../workflows/manifest.ts';
+import type { Manifest, ManifestOption } from '../workflows/manifest.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
-import { truncate } from '../text/format.ts';
-import { catalogues, FALLBACK_LOCALE, translator } from './i18n/index.ts';
+import { descriptionJson, localized } from './i18n/localizations.ts';
 
 /** Discord allows 25 subcommands per command and 25 options per subcommand. */
 export const MAX_SUBCOMMANDS = 25;
@@ -17,21 +16,29 @@ const MAX_OPTIONS = 25;
 /** The option the bot adds to every workflow: post this job's results as spoilers (a reserved name in manifests). */
 export const SPOILER_OPTION = 'spoiler';
 
-function spoilerOptionJson(): APIApplicationCommandBasicOption {
-  const localized = Object.fromEntries(
-    [...catalogues.keys()].filter((l) => l !== FALLBACK_LOCALE).map((l) => [l, translator(l).t('option.spoiler.description')]),
-  );
-  return {
-    type: ApplicationCommandOptionType.Boolean,
-    name: SPOILER_OPTION,
-    description: translator(FALLBACK_LOCALE).t('option.spoiler.description'),
-    description_localizations: localized,
-    required: false,
-  };
+function spoilerOptionJson(defaultLocale: string): APIApplicationCommandBasicOption {
+  return { type: ApplicationCommandOptionType.Boolean, name: SPOILER_OPTION, ...descriptionJson('command.generate.spoiler', defaultLocale), required: false };
 }
 
-export function optionJson(o: ManifestOption): APIApplicationCommandBasicOption {
-  const base = { name: o.name, description: truncate(o.description, 100), required: o.required };
+/**
+ * A manifest text in every language it has: its own `description` is English
+ * (en-US), `localizations` add the others. Names stay as written (README: names).
+ */
+function manifestTexts(manifest: Manifest, english: string, pick: (l: Manifest['localizations'][string]) => string | undefined): Record<string, string> {
+  const texts: Record<string, string> = { 'en-US': english };
+  for (const [locale, l10n] of Object.entries(manifest.localizations)) {
+    const text = pick(l10n);
+    if (text !== undefined) texts[locale] = text;
+  }
+  return texts;
+}
+
+export function optionJson(o: ManifestOption, manifest: Manifest, defaultLocale: string): APIApplicationCommandBasicOption {
+  const { text, localizations } = localized(
+    manifestTexts(manifest, o.description, (l) => l.options[o.name]?.description),
+    defaultLocale,
+  );
+  const base = { name: o.name, description: text, description_localizations: localizations, required: o.required };
   switch (o.type) {
     case 'text':
       return {
@@ -59,7 +66,15 @@ export function optionJson(o: ManifestOption): APIApplicationCommandBasicOption 
       return { ...base, type: ApplicationCommandOptionType.Boolean };
     case 'choice':
       if (o.choices.from === 'list' && o.choices.values.length <= 25) {
-        return { ...base, type: ApplicationCommandOptionType.String, choices: o.choices.values.map((v) => ({ name: v, value: v })) };
+        // A value without a label in a language is shown as it is (like model names).
+        return {
+          ...base,
+          type: ApplicationCommandOptionType.String,
+          choices: o.choices.values.map((v) => {
+            const label = localized(manifestTexts(manifest, v, (l) => l.options[o.name]?.choices?.[v] ?? v), defaultLocale);
+            return { name: label.text, name_localizations: label.localizations, value: v };
+          }),
+        };
       }
       return { ...base, type: ApplicationCommandOptionType.String, autocomplete: true };
     case 'image':
@@ -68,15 +83,17 @@ export function optionJson(o: ManifestOption): APIApplicationCommandBasicOption 
   }
 }
 
-export function subcommandJson(w: LoadedWorkflow): APIApplicationCommandSubcommandOption {
+export function subcommandJson(w: LoadedWorkflow, defaultLocale: string): APIApplicationCommandSubcommandOption {
+  const { text, localizations } = localized(manifestTexts(w.manifest, w.description, (l) => l.description), defaultLocale);
   return {
     type: ApplicationCommandOptionType.Subcommand,
     name: w.name,
-    description: truncate(w.description, 100),
+    description: text,
+    description_localizations: localizations,
     options: [
-      ...w.manifest.options.slice(0, MAX_OPTIONS).map(optionJson),
+      ...w.manifest.options.slice(0, MAX_OPTIONS).map((o) => optionJson(o, w.manifest, defaultLocale)),
       // After the workflow's own (Discord wants required options first, and this one is optional).
-      ...(w.manifest.options.length < MAX_OPTIONS ? [spoilerOptionJson()] : []),
+      ...(w.manifest.options.length < MAX_OPTIONS ? [spoilerOptionJson(defaultLocale)] : []),
     ],
   };
 }

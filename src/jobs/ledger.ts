@@ -31,6 +31,12 @@ export const Delivery = z.object({
   channelMessageId: z.string().nullable(),
   /** Results (and previews) are posted as spoilers: the job's `spoiler` option, or SPOILER_RESULTS outside NSFW channels. */
   spoiler: z.boolean().optional(),
+  /**
+   * The language the requester is answered in (a catalogue locale such as `zh-CN`), so a
+   * message sent later (after the token, after a restart) is in it too. Absent in rows
+   * written before it existed: those are answered in DEFAULT_LOCALE.
+   */
+  locale: z.string().optional(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { ComfyUnavailableError, ComfyValidationError, TypedEmitter, type ApiWorkflow, type Job, type JobResult, type UploadAnswer } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
-import { applyOptions } from '../workflows/apply.ts';
+import { applyOptions, OptionValueError } from '../workflows/apply.ts';
 import { findNode } from '../workflows/edit.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { type Backend, type BackendPool, type ModelNeed } from './backends.ts';
@@ -15,7 +15,7 @@ import type { Delivery, JobRow, Ledger, Outcome } from './ledger.ts';
 import { checkLimits, type Limits } from './limits.ts';
 import { SqliteQueueStore, type PutFirstOutcome, type QueueStore } from './queue-store.ts';
 import { fairOrder, ON_SERVER_STATES, waitingPositions, type ModelKey, type QueuedJob } from './schedule.ts';
-import { UserError } from './user-error.ts';
+import { UserError, type LostReason, type Notice } from './user-error.ts';
 
 
 export interface Attachment {
@@ -50,14 +50,11 @@ export type FinalResult =
   | { kind: 'success'; images: OutputFile[]; server: string; seeds: Record<string, number>; cached: boolean; durationMs: number }
   | { kind: 'error'; nodeId: string | null; nodeType: string | null; exceptionType: string; message: string }
   | { kind: 'cancelled'; by: string | null; wasPending: boolean }
-  | { kind: 'lost'; reason: string };
+  /** `reason` is a string in rows written before reasons were codes: shown as it is. */
+  | { kind: 'lost'; reason: LostReason | string };
 
-/** Something that happened to a job that its user should know of, as data (the Discord side words it). */
-export type JobNotice =
-  /** Its server stopped answering: the job is back at the front of the bot's queue. */
-  | { code: 'server_down'; server: string }
-  /** Its server restarted and forgot it: back at the front of the bot's queue. */
-  | { code: 'server_lost'; server: string };
+/** Something that happened to a job that its user should know of, as a catalogue code with data (the Discord side words it). */
+export type JobNotice = Notice;
 
 export type JobUpdate =
   /** Waiting in the bot's queue: `position` − 1 prompts start before it. */
@@ -68,7 +65,7 @@ export type JobUpdate =
   | { kind: 'progress'; job: JobRow; value: number; max: number; node: string | undefined }
   | { kind: 'executing'; job: JobRow; node: string }
   | { kind: 'preview'; job: JobRow; image: Buffer; mime: string }
-  | { kind: 'notice'; job: JobRow; notice: JobNotice }
+  | { kind: 'notice'; job: JobRow; notice: Notice }
   | { kind: 'finished'; job: JobRow; result: FinalResult };
 
 export interface JobServiceEvents extends Record<string, unknown> {
@@ -238,7 +235,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       const rejected = this.write(id, {
         state: 'delivered',
         outcome: 'rejected',
-        result: { kind: 'error', message: (err as Error).message },
+        result: refusalRecord(err),
         finishedAt: Date.now(),
       });
       log.warn('job refused', { error: err });
@@ -513,12 +510,12 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     });
   }
 
-  private async conclude(id: string, result: JobResult): Promise<void> {
+  private async conclude(id: string, result: JobResult, lost: LostReason = { code: 'server_forgot', data: {} }): Promise<void> {
     const row = this.o.ledger.get(id);
     if (!row || row.state === 'finished' || row.state === 'delivered' || row.state === 'waiting') return;
     const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
     if (result.status === 'lost' && this.requeue([row], 'server_lost')) return;
-    const final = toFinal(row, result, this.cancelledBy.get(id) ?? null);
+    const final = toFinal(row, result, this.cancelledBy.get(id) ?? null, lost);
     if (final.kind === 'success') final.images = postedImages(this.workflowOf(row), final.images);
     this.cancelledBy.delete(id);
     this.finishAs(id, final);
@@ -669,7 +666,11 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       if (row.state === 'waiting' || row.state === 'dispatching' || row.state === 'submitting') continue;
       const backend = this.o.pool.byUrl(row.server);
       if (!backend) {
-        await this.conclude(row.id, { status: 'lost', promptId: row.promptId, reason: 'its ComfyUI server is no longer configured' });
+        await this.conclude(
+          row.id,
+          { status: 'lost', promptId: row.promptId, reason: 'server_removed' },
+          { code: 'server_removed', data: {} },
+        );
         continue;
       }
       const job = backend.client.track(row.promptId);
@@ -796,7 +797,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
   }
 
   /** Puts jobs back at the head of the queue if another server can take them; returns whether it did. */
-  private requeue(rows: JobRow[], why: JobNotice['code']): boolean {
+  private requeue(rows: JobRow[], why: 'server_down' | 'server_lost'): boolean {
     if (rows.length === 0) return false;
     const from = this.o.pool.byUrl(rows[0]!.server);
     if (!this.o.pool.backends.some((b) => b !== from && b.healthy)) return false;
@@ -806,7 +807,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     }
     const released = this.queue.release(rows.map((r) => ({ id: r.id, promptId: randomUUID() })));
     for (const row of released) {
-      this.emit('update', { kind: 'notice', job: row, notice: { code: why, server: from?.name ?? '' } });
+      this.emit('update', { kind: 'notice', job: row, notice: { code: why, data: { server: from?.name ?? '' } } });
     }
     this.o.log.warn('jobs back at the head of the queue', { jobs: released.map((r) => r.id), from: from?.name, why });
     void this.changed();
@@ -956,7 +957,7 @@ function postedImages(loaded: LoadedWorkflow | undefined, images: OutputFile[]):
   return images.filter((i) => ids.has(i.nodeId));
 }
 
-function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null): FinalResult {
+function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null, lost: LostReason): FinalResult {
   switch (r.status) {
     case 'success':
       return {
@@ -972,8 +973,18 @@ function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null): FinalRe
     case 'interrupted':
       return { kind: 'cancelled', by: cancelledBy, wasPending: r.wasPending };
     case 'lost':
-      return { kind: 'lost', reason: r.reason };
+      return { kind: 'lost', reason: lost };
   }
+}
+
+/**
+ * What a refused job's row keeps: the refusal's code and data, the option problems,
+ * or (ComfyUI refusing the workflow, or a fault of ours) the error's own text.
+ */
+function refusalRecord(err: unknown): Record<string, unknown> {
+  if (err instanceof UserError) return { kind: 'rejected', code: err.code, data: err.data };
+  if (err instanceof OptionValueError) return { kind: 'rejected', problems: err.problems };
+  return { kind: 'rejected', message: (err as Error).message };
 }
 
 function shortId(): string {

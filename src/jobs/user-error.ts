@@ -1,7 +1,8 @@
-// A refusal meant for the person who asked. The domain says what happened (a code
-// and its data); the Discord layer says it in the user's language, from the
-// catalogue key `error.<code>` (src/discord/i18n/locales/*), which must exist for
-// every code here (the catalogue's type checks it).
+// What the domain tells a person, as a code and its data: refusals (UserError),
+// notices about a running job, and why a job was lost. The Discord layer says each
+// in the reader's language, from the catalogue keys `error.<code>`, `notice.<code>`
+// and `lost.<code>` (src/discord/i18n/locales/*), which must exist for every code
+// here (the catalogue's type checks it). Nothing here is an English sentence.
 
 export const USER_ERROR_CODES = [
   // limits
@@ -48,4 +49,31 @@ export class UserError extends Error {
     // The message is for logs only: users see the catalogue's words.
     super(`${code}${Object.keys(data).length ? ` ${JSON.stringify(data)}` : ''}`);
   }
+}
+
+/** News about a job while it waits or runs, shown above its progress. */
+export const NOTICE_CODES = [
+  'moved.server_down', // { from, to }: its server went down, the job now waits on another
+  'moved.server_lost', // { from, to }: its server forgot it (restarted), it was queued again elsewhere
+  'server_down', // { server }: its server stopped answering; back at the front of the bot's queue
+  'server_lost', // { server }: its server restarted and forgot it; back at the front of the bot's queue
+] as const;
+export type NoticeCode = (typeof NOTICE_CODES)[number];
+export interface Notice {
+  code: NoticeCode;
+  data: UserErrorData;
+}
+
+/** Why a job ended without a result and without an error of ComfyUI's own. */
+export const LOST_CODES = [
+  'server_forgot', // ComfyUI no longer knows the prompt (neither queued nor in its history)
+  'server_removed', // the job's server is no longer configured
+  'not_moved', // { error }: it left a dead server and no other took it; `cause` when the reason was a refusal
+] as const;
+export type LostCode = (typeof LOST_CODES)[number];
+export interface LostReason {
+  code: LostCode;
+  data: UserErrorData;
+  /** The refusal that kept another server from taking it (e.g. none has the model). */
+  cause?: { code: UserErrorCode; data: UserErrorData };
 }

@@ -1,4 +1,5 @@
-// Small renderers shared by the CLI and the Discord replies.
+// Small renderers shared by the CLI and the Discord replies. Words, durations and sizes
+// a Discord user reads come from the translator (src/discord/i18n) instead.
 
 /** `[██████░░░░░░]` — a bar a person reads at a glance. */
 export function progressBar(value: number, max: number, width = 20): string {
@@ -16,16 +17,6 @@ export function formatBytes(bytes: number): string {
     i++;
   }
   return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-}
-
-/** `1m 05s`, `12s`, `850 ms`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
 export function truncate(text: string, max: number): string {

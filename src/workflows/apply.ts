@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { ApiWorkflow, UploadAnswer } from '../comfy/index.ts';
 import { findNode, imageInputValue, MAX_SEED, randomSeed, seedInputs, setInput, splitNodeInput, type Random } from './edit.ts';
 import type { ManifestOption, OptionOf } from './manifest.ts';
-import { describeValue } from './problems.ts';
 import type { LoadedWorkflow } from './registry.ts';
 
 export interface ApplyOptions {
@@ -23,19 +22,47 @@ export interface AppliedWorkflow {
   params: Record<string, unknown>;
 }
 
+/**
+ * What can be wrong with a value a user gave, as a code and its data; the Discord
+ * layer words it in the user's language (catalogue keys `option.<code>`). Values
+ * are echoed as the user typed them (strings), limits as the manifest wrote them.
+ */
+export const OPTION_PROBLEM_CODES = [
+  'required', // { option }
+  'image_required', // { option }: attach an image
+  'not_image', // { option }
+  'not_text', // { option, got }
+  'not_integer', // { option, got }
+  'not_number', // { option, got }
+  'not_boolean', // { option, got }
+  'not_choice', // { option, got }
+  'too_long', // { option, length, max }
+  'too_short', // { option, length, min }
+  'range', // { option, min, max, got }
+  'at_least', // { option, min, got }
+  'at_most', // { option, max, got }
+  'multiple_of', // { option, step, got, below, above }
+  'not_listed', // { option, choices, got }
+  'mask_without_image', // { option, image }
+  'unknown_options', // { workflow, options, known } (names quoted and joined)
+] as const;
+export type OptionProblemCode = (typeof OPTION_PROBLEM_CODES)[number];
+
 export interface OptionValueProblem {
   option: string;
-  message: string;
+  code: OptionProblemCode;
+  data: Record<string, string | number>;
 }
 
-/** Values a user gave that the workflow's manifest does not allow; the message is written for that user. */
+/** Values a user gave that the workflow's manifest does not allow, each problem as a code and its data. */
 export class OptionValueError extends Error {
   override name = 'OptionValueError';
   constructor(
     readonly workflow: string,
     readonly problems: OptionValueProblem[],
   ) {
-    super(problems.map((p) => p.message).join('\n'));
+    // For logs; users read the catalogue's words.
+    super(problems.map((p) => `${p.option || workflow}: ${p.code} ${JSON.stringify(p.data)}`).join('\n'));
   }
 }
 
@@ -106,14 +133,12 @@ function checkValues(loaded: LoadedWorkflow, values: Record<string, unknown>, up
   const { options } = loaded.manifest;
   // Discord and JSON both say "not given" with null as well as by leaving a key out.
   const present = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined));
-  const result = valuesSchema(loaded, uploads).safeParse(present);
-  const problems: OptionValueProblem[] = result.success
-    ? []
-    : result.error.issues.map((i) => ({ option: String(i.path[0] ?? ''), message: i.message }));
+  const result = valuesSchema(loaded, uploads).safeParse(present, { reportInput: true });
+  const problems: OptionValueProblem[] = result.success ? [] : result.error.issues.map((i) => problemOf(i, loaded));
 
   for (const mask of options.filter((o): o is OptionOf<'mask'> => o.type === 'mask')) {
     if (uploads[mask.name] && !uploads[mask.image] && present[mask.image] === undefined) {
-      problems.push({ option: mask.name, message: `${mask.name} belongs to the image "${mask.image}": attach that image too` });
+      problems.push({ option: mask.name, code: 'mask_without_image', data: { option: mask.name, image: mask.image } });
     }
   }
   if (problems.length > 0) throw new OptionValueError(loaded.name, problems);
@@ -137,65 +162,96 @@ function valuesSchema(loaded: LoadedWorkflow, uploads: Record<string, UploadAnsw
       return [o.name, o.required && !uploaded(o) ? schema : schema.optional()];
     }),
   );
-  const names = options.map((o) => `"${o.name}"`).join(', ');
-  const schema = z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys'
-        ? `${loaded.name} has no option ${iss.keys.map((k) => `"${k}"`).join(', ')}; its options are ${names || 'none'}`
-        : undefined,
-  });
+  const schema = z.strictObject(shape);
   byUploads.set(key, schema);
   return schema;
 }
 
+/** A problem travels through zod as a custom issue whose params hold its code and data. */
+function problem(ctx: z.RefinementCtx, code: OptionProblemCode, data: Record<string, string | number>): void {
+  ctx.addIssue({ code: 'custom', message: code, params: { problem: { code, data } } });
+}
+
+/** One zod issue as a problem: custom ones carry theirs; type errors and unknown keys are read here. */
+function problemOf(issue: z.core.$ZodIssue, loaded: LoadedWorkflow): OptionValueProblem {
+  const option = String(issue.path[0] ?? '');
+  if (issue.code === 'unrecognized_keys') {
+    const known = loaded.manifest.options.map((o) => `"${o.name}"`).join(', ');
+    return { option: '', code: 'unknown_options', data: { workflow: loaded.name, options: issue.keys.map((k) => `"${k}"`).join(', '), known } };
+  }
+  const carried = issue.code === 'custom' ? (issue.params?.['problem'] as Omit<OptionValueProblem, 'option'> | undefined) : undefined;
+  if (carried) return { option, ...carried };
+  const manifestOption = loaded.manifest.options.find((o) => o.name === option);
+  const input = (issue as { input?: unknown }).input;
+  if (input === undefined) {
+    const code = manifestOption?.type === 'image' || manifestOption?.type === 'mask' ? 'image_required' : 'required';
+    return { option, code, data: { option } };
+  }
+  const code: OptionProblemCode = manifestOption ? TYPE_PROBLEM[manifestOption.type] : 'not_text';
+  return { option, code, data: { option, got: shown(input) } };
+}
+
+const TYPE_PROBLEM: Record<ManifestOption['type'], OptionProblemCode> = {
+  text: 'not_text',
+  integer: 'not_integer',
+  number: 'not_number',
+  boolean: 'not_boolean',
+  choice: 'not_choice',
+  image: 'not_image',
+  mask: 'not_image',
+};
+
+/** A value as the user sent it, in no language: numbers as digits, anything else as JSON. */
+function shown(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 59)}…` : json;
+}
+
 function valueSchema(option: ManifestOption): z.ZodType {
   const { name } = option;
-  const typeError = (kind: string) => (iss: { input: unknown }) =>
-    iss.input === undefined ? `${name} is required` : `${name} must be ${kind} (got ${describeValue(iss.input)})`;
+  // Type errors and missing values are worded by problemOf (zod's issue has the input).
+  const typed = { error: () => name };
   switch (option.type) {
     case 'text':
-      return z.string({ error: typeError('text') }).superRefine((s, ctx) => {
+      return z.string(typed).superRefine((s, ctx) => {
         if (option.maxLength !== undefined && s.length > option.maxLength) {
-          ctx.addIssue({ code: 'custom', message: `${name} is too long: ${s.length} characters, at most ${option.maxLength}` });
+          problem(ctx, 'too_long', { option: name, length: String(s.length), max: String(option.maxLength) });
         }
         if (option.minLength !== undefined && s.length < option.minLength) {
-          ctx.addIssue({ code: 'custom', message: `${name} is too short: ${s.length} characters, at least ${option.minLength}` });
+          problem(ctx, 'too_short', { option: name, length: String(s.length), min: String(option.minLength) });
         }
       });
     case 'integer':
     case 'number': {
       const integer = option.type === 'integer';
-      return z.number({ error: typeError(integer ? 'a whole number' : 'a number') }).superRefine((n, ctx) => {
-        const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-        if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) return fail(`${name} must be a ${integer ? 'whole ' : ''}number (got ${n})`);
+      return z.number(typed).superRefine((n, ctx) => {
+        const got = String(n);
+        if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) return problem(ctx, integer ? 'not_integer' : 'not_number', { option: name, got });
         const { min, max } = option;
         if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
-          return fail(
-            min !== undefined && max !== undefined
-              ? `${name} must be between ${min} and ${max} (got ${n})`
-              : min !== undefined
-                ? `${name} must be at least ${min} (got ${n})`
-                : `${name} must be at most ${max} (got ${n})`,
-          );
+          if (min !== undefined && max !== undefined) return problem(ctx, 'range', { option: name, min: String(min), max: String(max), got });
+          if (min !== undefined) return problem(ctx, 'at_least', { option: name, min: String(min), got });
+          return problem(ctx, 'at_most', { option: name, max: String(max), got });
         }
-        if (integer && !Number.isSafeInteger(n)) return fail(`${name} must be between ${-MAX_SEED} and ${MAX_SEED} (got ${n})`);
+        if (integer && !Number.isSafeInteger(n)) return problem(ctx, 'range', { option: name, min: String(-MAX_SEED), max: String(MAX_SEED), got });
         if (option.type === 'integer' && option.multipleOf !== undefined && n % option.multipleOf !== 0) {
           const below = n - (n % option.multipleOf);
-          fail(`${name} must be a multiple of ${option.multipleOf} (got ${n}; try ${below} or ${below + option.multipleOf})`);
+          problem(ctx, 'multiple_of', { option: name, step: String(option.multipleOf), got, below: String(below), above: String(below + option.multipleOf) });
         }
       });
     }
     case 'boolean':
-      return z.boolean({ error: typeError('true or false') });
+      return z.boolean(typed);
     case 'choice': {
       const listed = option.choices.from === 'list' ? option.choices.values : undefined;
-      return z.string({ error: typeError('one of the offered choices') }).superRefine((s, ctx) => {
-        if (listed && !listed.includes(s)) ctx.addIssue({ code: 'custom', message: `${name} must be one of ${listed.join(', ')} (got ${describeValue(s)})` });
+      return z.string(typed).superRefine((s, ctx) => {
+        if (listed && !listed.includes(s)) problem(ctx, 'not_listed', { option: name, choices: listed.join(', '), got: shown(s) });
       });
     }
     case 'image':
     case 'mask':
       // An already uploaded file, by the name ComfyUI knows it under (e.g. a previous result reused as a source).
-      return z.string({ error: (iss) => (iss.input === undefined ? `${name} is required: attach an image` : `${name} must be an image`) }).min(1);
+      return z.string(typed).min(1, { error: () => name });
   }
 }

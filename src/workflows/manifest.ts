@@ -12,6 +12,11 @@ const DISCORD_NAME = /^[-_\p{L}\p{N}]{1,32}$/u;
 const DISCORD_MAX_OPTIONS = 25;
 const DISCORD_MAX_STRING = 6000;
 const DISCORD_MAX_NUMBER = 2 ** 53;
+/** The locales Discord has (its `Locale`); a manifest's localizations are keyed by one of these or by their language. */
+const DISCORD_LOCALES = [
+  'id', 'en-US', 'en-GB', 'bg', 'zh-CN', 'zh-TW', 'hr', 'cs', 'da', 'nl', 'fi', 'fr', 'de', 'el', 'hi', 'hu', 'it', 'ja', 'ko',
+  'lt', 'no', 'pl', 'pt-BR', 'ro', 'ru', 'es-ES', 'es-419', 'sv-SE', 'th', 'tr', 'uk', 'vi',
+];
 
 const DiscordName = z.string().refine((s) => DISCORD_NAME.test(s) && s === s.toLowerCase(), {
   error: (iss) => `"name" must be 1–32 lowercase letters, digits, "-" or "_" with no spaces (Discord's rule; got ${describeValue(iss.input)})`,
@@ -83,6 +88,30 @@ const OptionSchema = z
 
 export const OPTION_TYPES = ['text', 'integer', 'number', 'boolean', 'choice', 'image', 'mask'] as const;
 
+const LocaleTag = z.string().refine((tag) => DISCORD_LOCALES.some((l) => l === tag || l.split('-')[0] === tag), {
+  error: `is not a Discord locale (use one of ${DISCORD_LOCALES.join(', ')})`,
+});
+
+/**
+ * What Discord shows in other languages than the manifest's own (English)
+ * `description`s: the workflow's description, each option's, and the labels of
+ * fixed choices. Names are not translated (see README: command and option names).
+ */
+const Localization = z.strictObject({
+  description: Description.optional(),
+  options: z
+    .record(
+      z.string(),
+      z.strictObject({
+        description: Description.optional(),
+        /** Label shown for a fixed choice, by its value (the value sent stays the same). */
+        choices: z.record(z.string(), z.string().min(1).max(100)).optional(),
+      }),
+    )
+    .default({}),
+});
+export type ManifestLocalization = z.output<typeof Localization>;
+
 export const Manifest = z
   .strictObject({
     /** Workflow name as users pick it in Discord. */
@@ -95,6 +124,8 @@ export const Manifest = z
     seeds: z.array(z.string().min(1)).optional(),
     /** Output nodes whose images are posted (ids or titles); empty means every node that outputs images. */
     outputs: z.array(z.string().min(1)).default([]),
+    /** By Discord locale (`zh-CN`, …): descriptions and choice labels in that language. */
+    localizations: z.record(LocaleTag, Localization).default({}),
     /** Runs only in channels Discord marks NSFW (age-restricted), and in their threads. */
     nsfw: z.boolean().default(false),
   })
@@ -126,7 +157,10 @@ function issue(ctx: Ctx, path: (string | number)[], message: string, fix: string
 }
 
 /** The rules that span several fields or options. */
-function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | undefined }, ctx: Ctx): void {
+function checkManifest(
+  manifest: { options: ParsedOption[]; seeds?: string[] | undefined; localizations: Record<string, ManifestLocalization> },
+  ctx: Ctx,
+): void {
   const seen = new Set<string>();
   manifest.options.forEach((option, i) => {
     const at = (field?: string): (string | number)[] => (field ? ['options', i, field] : ['options', i]);
@@ -180,6 +214,28 @@ function checkManifest(manifest: { options: ParsedOption[]; seeds?: string[] | u
       }
     }
   });
+  for (const [locale, l10n] of Object.entries(manifest.localizations)) {
+    for (const [name, option] of Object.entries(l10n.options)) {
+      const at = ['localizations', locale, 'options', name];
+      const target = manifest.options.find((o) => o.name === name);
+      if (!target) {
+        const names = manifest.options.map((o) => `"${o.name}"`).join(', ') || 'none';
+        issue(ctx, at, `localizations "${locale}" names the option "${name}", which this manifest does not have`, `Use one of the option names: ${names}`);
+        continue;
+      }
+      const listed = target.type === 'choice' && target.choices.from === 'list' ? target.choices.values : undefined;
+      for (const value of Object.keys(option.choices ?? {})) {
+        if (!listed?.includes(value)) {
+          issue(
+            ctx,
+            [...at, 'choices', value],
+            `localizations "${locale}" gives a label for "${value}", which is not a listed choice of option "${name}"`,
+            listed ? `Use one of ${listed.map((v) => `"${v}"`).join(', ')}` : 'Only options with "choices": {"from": "list"} have fixed choices to label',
+          );
+        }
+      }
+    }
+  }
   manifest.seeds?.forEach((seed, i) => {
     if (!splitNodeInput(seed)) {
       issue(ctx, ['seeds', i], `"seeds" entry "${seed}" is not <node>.<input>`, 'Write seeds as "<node id or title>.<input>", e.g. "KSampler.seed"');
@@ -202,6 +258,7 @@ const FIELD_FIXES: Record<string, string> = {
   max: 'Use a number within ±2^53 (Discord\'s limit)',
   maxLength: `Use a length between 1 and ${DISCORD_MAX_STRING} (Discord's limit)`,
   minLength: `Use a length between 0 and ${DISCORD_MAX_STRING} (Discord's limit)`,
+  localizations: 'Key "localizations" by Discord locale, e.g. {"zh-CN": {"description": "…", "options": {"prompt": {"description": "…"}}}}',
 };
 
 /** A manifest that cannot be used; `problems` holds every mistake found, each naming the option. */
@@ -233,7 +290,9 @@ function issueToProblem(issue: z.core.$ZodIssue, data: unknown, file: string): P
   }
   const message = describeIssue({ ...issue, path });
   const custom = issue.code === 'custom' ? (issue.params?.['fix'] as string | undefined) : undefined;
-  const field = [...path].reverse().find((p): p is string => typeof p === 'string');
+  // A bad record key concerns the record it is in (e.g. "localizations"), not the key itself.
+  const named = issue.code === 'invalid_key' ? path.slice(0, -1) : path;
+  const field = [...named].reverse().find((p): p is string => typeof p === 'string');
   const fix =
     custom ?? quotedValueFix(issue, field) ?? (field !== undefined ? FIELD_FIXES[field] : undefined) ?? 'Correct it (see workflows/README.md for the format)';
   return option === undefined ? { file, message, fix } : { file, option, message, fix };

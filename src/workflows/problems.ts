@@ -71,6 +71,11 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
       return `${field}${issue.message}`;
     case 'invalid_value':
       return `${field}must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')} (got ${describeValue(issue.input)})`;
+    case 'invalid_key': {
+      // A record key that failed its own check: that check says why (e.g. not a Discord locale).
+      const inner = issue.issues[0]?.message;
+      return inner ? `${field}${inner}` : `${field}is not an allowed key`;
+    }
     case 'not_multiple_of':
       return `${field}must be a multiple of ${issue.divisor} (got ${describeValue(issue.input)})`;
     default:

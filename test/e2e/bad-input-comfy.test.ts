@@ -1,6 +1,8 @@
 // Bad input table (R6), ComfyUI misbehaving around an accepted job: its socket
 // refused, a restart mid-job, output nodes that give no images, outputs too
-// large for Discord. Every accepted job ends with a specific message.
+// large for Discord. Every accepted job ends with a specific message, in its
+// user's language: every row runs for an English and a Chinese user.
+import { Locale } from 'discord.js';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +17,35 @@ afterEach(async () => {
   h = undefined;
 });
 
-const isFinal = (m: StoredMessage) => m.content?.includes('done in') ?? false;
-const isRunning = (m: StoredMessage) => /step \d+\//.test(m.content ?? '');
+/** What the rows look for, in each language. */
+const WORDS = {
+  [Locale.EnglishUS]: {
+    done: 'done in',
+    running: /step \d+\//,
+    seed: 'Seed',
+    lost: (user: string) => `<@${user}> your job was lost`,
+    restarted: 'restarted',
+    pressRetry: 'Press **Retry**',
+    failed: (user: string) => `❌ <@${user}> the job failed in SaveImage (#9): [Errno 28] No space left on device`,
+    noImages: ['ℹ️ The workflow finished but produced no images (its output nodes saved none).', 'Save Image node'],
+    tooLarge: (file: string) =>
+      `ℹ️ \`${file}\` is too large for Discord's 10 MB upload limit even as a low-quality JPEG; it is in the output folder of the ComfyUI server.`,
+  },
+  [Locale.ChineseCN]: {
+    done: '已完成，用时',
+    running: /第 \d+\/\d+ 步/,
+    seed: '种子',
+    lost: (user: string) => `<@${user}> 你的任务丢失了`,
+    restarted: '服务器可能重启过',
+    pressRetry: '按 **重试**',
+    failed: (user: string) => `❌ <@${user}> 任务在 SaveImage（#9）处失败：[Errno 28] No space left on device`,
+    noImages: ['ℹ️ 工作流已运行完毕，但没有生成图片（它的输出节点没有保存任何图片）。', 'Save Image 节点'],
+    tooLarge: (file: string) => `ℹ️ \`${file}\` 即使压缩成低画质 JPEG 也超过了 Discord 的 10 MB 上传上限；文件保存在 ComfyUI 服务器的 output 文件夹中。`,
+  },
+};
+const LOCALES = [Locale.EnglishUS, Locale.ChineseCN] as const;
+// Bob, who shows the bot still serves others, writes in English.
+const isBobsFinal = (m: StoredMessage) => m.content?.includes('done in') ?? false;
 const promptIdsSubmitted = (h: Harness) =>
   h.comfy.requests.filter((r) => r.method === 'POST' && r.path === '/prompt').map((r) => (r.json as { prompt_id: string }).prompt_id);
 const buttonIds = (m: StoredMessage): string[] =>
@@ -24,9 +53,13 @@ const buttonIds = (m: StoredMessage): string[] =>
     .flatMap((row) => ('components' in row ? (row.components as unknown[]) : []))
     .map((c) => (c as { custom_id?: string }).custom_id ?? '');
 
-describe('ComfyUI misbehaving while jobs run', () => {
+describe.each(LOCALES)('ComfyUI misbehaving while jobs run (%s)', (locale) => {
+  const w = WORDS[locale];
+  const isFinal = (m: StoredMessage) => m.content?.includes(w.done) ?? false;
+  const isRunning = (m: StoredMessage) => w.running.test(m.content ?? '');
+
   it('its socket refused (403) for a while: the jobs finish meanwhile and are reconciled once the socket is back', async () => {
-    h = await startHarness({ comfy: { stepMs: 1 } });
+    h = await startHarness({ comfy: { stepMs: 1 }, locale });
     h.comfy.refuseSockets(403);
     h.comfy.dropSockets();
     const tokens = await Promise.all(
@@ -36,7 +69,7 @@ describe('ComfyUI misbehaving while jobs run', () => {
     await h.comfy.waitForRequest(() => promptIdsSubmitted(h!).length === 2);
     await Promise.all(promptIdsSubmitted(h).map((id) => h!.comfy.waitForHistory(id)));
     await h.comfy.waitForRequest((r) => r.route === '/ws' && r.status === 403);
-    for (const t of tokens) expect(h.discord.originalMessage(t)?.content).not.toContain('done in');
+    for (const t of tokens) expect(h.discord.originalMessage(t)?.content).not.toContain(w.done);
     // …and once ComfyUI lets the socket in again, the bot reads their results from /history.
     h.comfy.refuseSockets(null);
     const finals = await Promise.all(tokens.map((t) => h!.reply(t, isFinal, 10_000)));
@@ -45,39 +78,42 @@ describe('ComfyUI misbehaving while jobs run', () => {
   });
 
   it('a restart mid-job: the user is told the job was lost, with a Retry button that runs it again', async () => {
-    h = await startHarness({ comfy: { stepMs: 15 } });
+    h = await startHarness({ comfy: { stepMs: 15 }, locale });
     const token = await h.generate('txt2img', { prompt: 'lost in a restart', steps: 40, seed: 4242 });
     const running = await h.reply(token, isRunning);
     const job = h.bot.ledger.byMessageId(running.id)!;
     await h.comfy.restart();
-    const lost = await h.reply(token, (m) => m.content?.includes('was lost') ?? false, 30_000);
-    expect(lost.content).toContain(`<@${h.discord.user('ana').id}> your job was lost`);
-    expect(lost.content).toContain('restarted');
-    expect(lost.content).toContain('Press **Retry**');
+    const ana = h.discord.user('ana').id;
+    const lost = await h.reply(token, (m) => m.content?.includes(w.lost(ana)) ?? false, 30_000);
+    expect(lost.content).toContain(w.restarted);
+    expect(lost.content).toContain(w.pressRetry);
     expect(buttonIds(lost)).toEqual([`retry:${job.id}`]);
     expect(h.bot.ledger.get(job.id)?.outcome).toBe('lost');
 
     h.comfy.stepMs = 1;
-    const retry = await h.discord.sendButton({ customId: `retry:${job.id}`, message: lost.id, user: 'ana' });
+    const retry = await h.discord.sendButton({ customId: `retry:${job.id}`, message: lost.id, user: 'ana', locale });
     const again = await h.reply(retry.token, isFinal);
     // The same settings, seed included.
-    expect(again.embeds?.[0]?.fields?.find((f) => f.name === 'Seed')?.value).toBe('4242');
+    expect(again.embeds?.[0]?.fields?.find((f) => f.name === w.seed)?.value).toBe('4242');
     expect(promptIdsSubmitted(h)).toHaveLength(2);
   });
 
   it('a node failing at run time (here SaveImage): names the node and the error, with Try again', async () => {
-    h = await startHarness({ comfy: { stepMs: 1 } });
+    h = await startHarness({ comfy: { stepMs: 1 }, locale });
     h.comfy.failNode('SaveImage', { exception_type: 'OSError', exception_message: '[Errno 28] No space left on device' }, 1);
     const token = await h.generate('txt2img', { prompt: 'no room', steps: 2 });
     const failed = await h.reply(token, (m) => m.content?.startsWith('❌') ?? false);
-    expect(failed.content).toBe(`❌ <@${h.discord.user('ana').id}> the job failed in SaveImage (#9): [Errno 28] No space left on device`);
+    // ComfyUI's own exception text, untranslated, inside the user's language.
+    expect(failed.content).toBe(w.failed(h.discord.user('ana').id));
     expect(buttonIds(failed)[0]).toMatch(/^retry:/);
-    const again = await h.generate('txt2img', { prompt: 'room again', steps: 2 }, { user: 'bob' });
-    await h.reply(again, isFinal);
+    const again = await h.generate('txt2img', { prompt: 'room again', steps: 2 }, { user: 'bob', locale: Locale.EnglishUS });
+    await h.reply(again, isBobsFinal);
   });
 });
 
-describe('outputs that cannot be posted', () => {
+describe.each(LOCALES)('outputs that cannot be posted (%s)', (locale) => {
+  const w = WORDS[locale];
+  const isFinal = (m: StoredMessage) => m.content?.includes(w.done) ?? false;
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -96,27 +132,24 @@ describe('outputs that cannot be posted', () => {
   }
 
   it('a workflow whose output node saves no image: finishes with a message saying so and what to check', async () => {
-    h = await startHarness({ comfy: { stepMs: 1 }, env: { WORKFLOWS_DIR: workflowsWithLatentOnly() } });
+    h = await startHarness({ comfy: { stepMs: 1 }, env: { WORKFLOWS_DIR: workflowsWithLatentOnly() }, locale });
     const token = await h.generate('latent', { prompt: 'only a latent', steps: 2 });
     const final = await h.reply(token, isFinal);
-    expect(final.content).toContain('ℹ️ The workflow finished but produced no images (its output nodes saved none).');
-    expect(final.content).toContain('Save Image node');
+    for (const said of w.noImages) expect(final.content).toContain(said);
     expect(final.attachments).toEqual([]);
     expect(buttonIds(final)).toEqual([expect.stringMatching(/^reroll:/)]);
   });
 
   it('an image too large for the upload limit even as low-quality JPEG: says so, names the file and where it is', async () => {
-    h = await startHarness({ comfy: { stepMs: 1, previews: false } });
+    h = await startHarness({ comfy: { stepMs: 1, previews: false }, locale });
     // 150 MB: the fake's JPEG re-encode is size × quality / 400, so even quality 30 is over 10 MB.
     h.comfy.outputPadBytes = 150 * 1024 * 1024;
     const token = await h.generate('txt2img', { prompt: 'far too big', steps: 1 });
     const final = await h.reply(token, isFinal, 25_000);
     const job = h.bot.ledger.byMessageId(final.id)!;
     const [image] = (job.result as { images: { filename: string }[] }).images;
-    expect(final.content).toContain(
-      `ℹ️ \`${image!.filename}\` is too large for Discord's 10 MB upload limit even as a low-quality JPEG; it is in the output folder of the ComfyUI server.`,
-    );
-    expect(final.content).not.toContain('produced no images');
+    expect(final.content).toContain(w.tooLarge(image!.filename));
+    expect(final.content).not.toContain(w.noImages[0]);
     expect(final.attachments).toEqual([]);
     // Every quality was tried before giving up.
     expect(h.comfy.requests.filter((r) => r.path === '/view' && r.query['preview']).map((r) => r.query['preview'])).toEqual(

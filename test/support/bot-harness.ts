@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationCommandOptionType, type APIApplicationCommandInteractionDataOption, type APIAttachment } from 'discord.js';
+import { ApplicationCommandOptionType, type APIApplicationCommandInteractionDataOption, type APIAttachment, type Locale } from 'discord.js';
 import { startBot, type BotOptions, type RunningBot } from '../../src/app.ts';
 import { loadConfig, secretsOf } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
@@ -22,6 +22,8 @@ export interface HarnessOptions {
   bot?: BotOptions;
   /** Reuse fakes and data of an earlier harness (restart tests). */
   reuse?: { comfies: FakeComfy[]; discord: FakeDiscord; dataDir: string };
+  /** The Discord locale `generate` sends unless told otherwise (default en-US, the fake's). */
+  locale?: Locale;
 }
 
 export interface Harness {
@@ -35,7 +37,7 @@ export interface Harness {
   generate(
     workflow: string,
     options: Record<string, string | number | boolean>,
-    extra?: { user?: string; attachments?: Record<string, APIAttachment>; roles?: string[]; channelId?: string },
+    extra?: { user?: string; attachments?: Record<string, APIAttachment>; roles?: string[]; channelId?: string; locale?: Locale },
   ): Promise<string>;
   /** Resolves with the job message (the interaction's reply) once `pred` holds for it. */
   reply(token: string, pred: (m: StoredMessage) => boolean, timeoutMs?: number): Promise<StoredMessage>;
@@ -102,6 +104,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         attachments: Object.values(extra.attachments ?? {}),
         ...(extra.roles ? { roles: extra.roles } : {}),
         ...(extra.channelId ? { channelId: extra.channelId } : {}),
+        ...(extra.locale ?? options.locale ? { locale: extra.locale ?? options.locale } : {}),
       });
       return sent.token;
     },

@@ -47,7 +47,7 @@ describe('error classification', () => {
   it.each([
     ['UserError', new UserError('job.image_gone'), 'That image is no longer available; run the job again first.'],
     ['NoBackendError', new NoBackendError('backend.no_model', { models: 'x.safetensors (checkpoints)' }), 'No ComfyUI server has x.safetensors (checkpoints). Pick one from the list the option suggests.'],
-    ['OptionValueError', new OptionValueError('txt2img', [{ option: 'steps', message: 'steps must be at most 150.' }]), 'steps must be at most 150.'],
+    ['OptionValueError', new OptionValueError('txt2img', [{ option: 'steps', code: 'at_most', data: { option: 'steps', max: '150', got: '200' } }]), 'steps must be at most 150 (got 200)'],
   ])('%s is the user’s: its own message', (_name, err, text) => {
     expect(classifyError(err, en)).toEqual({ kind: 'user', text });
   });

@@ -81,6 +81,13 @@ describe('configuration', () => {
     expect(Object.keys(example).sort()).toEqual([...SETTING_KEYS].sort());
   });
 
+  it('reads DEFAULT_LOCALE: a locale tag, en-US when empty or left out', () => {
+    expect(loadConfig({ DISCORD_TOKEN: 't' }).DEFAULT_LOCALE).toBe('en-US');
+    expect(loadConfig({ DISCORD_TOKEN: 't', DEFAULT_LOCALE: '' }).DEFAULT_LOCALE).toBe('en-US');
+    expect(loadConfig({ DISCORD_TOKEN: 't', DEFAULT_LOCALE: 'zh-CN' }).DEFAULT_LOCALE).toBe('zh-CN');
+    expect(() => loadConfig({ DISCORD_TOKEN: 't', DEFAULT_LOCALE: 'chinese' })).toThrow(/DEFAULT_LOCALE must be a locale tag/);
+  });
+
   it('reads the moderation and metrics settings; empty means not set', () => {
     const off = loadConfig({ DISCORD_TOKEN: 't', HTTP_PORT: '', HTTP_HOST: '', BANNED_WORDS: '', BANNED_WORDS_FILE: ' ' });
     expect(off).toMatchObject({ HTTP_HOST: '127.0.0.1', BANNED_WORDS: [], SPOILER_RESULTS: false });

@@ -8,6 +8,12 @@ import { backoffDelay } from '../../src/comfy/index.ts';
 import { paginate } from '../../commands/models.ts';
 import type { JobRow } from '../../src/jobs/ledger.ts';
 import { UserError } from '../../src/jobs/user-error.ts';
+import { translator } from '../../src/discord/i18n/index.ts';
+import { classifyError } from '../../src/discord/reply.ts';
+import { ComfyUnavailableError, ComfyValidationError } from '../../src/comfy/index.ts';
+
+const en = translator('en-US');
+const zh = translator('zh-CN');
 
 const job: JobRow = {
   id: 'abc123',
@@ -40,15 +46,15 @@ const job: JobRow = {
 
 describe('job messages', () => {
   it('show the queue position, then a bar with step, node and elapsed time, and a Cancel button', () => {
-    expect(liveView(job, { phase: 'queued', position: 3, total: 5 }).content).toContain('Queued — position 3 of 5');
-    const running = liveView(job, { phase: 'running', node: 'KSampler', value: 5, max: 20, startedAt: 0 }, 12_000);
+    expect(liveView(job, { phase: 'queued', position: 3, total: 5 }, en).content).toContain('Queued — position 3 of 5');
+    const running = liveView(job, { phase: 'running', node: 'KSampler', value: 5, max: 20, startedAt: 0 }, en, 12_000);
     expect(running.content).toContain('Running** — KSampler · 12s');
     expect(running.content).toContain('`█████░░░░░░░░░░░░░░░` step 5/20');
     expect(running.components[0]?.components[0]).toMatchObject({ custom_id: 'cancel:abc123' });
   });
 
   it('attach the preview as an image of the embed', () => {
-    const v = liveView(job, { phase: 'running', preview: { image: Buffer.from([0xff, 0xd8]), mime: 'image/jpeg' } });
+    const v = liveView(job, { phase: 'running', preview: { image: Buffer.from([0xff, 0xd8]), mime: 'image/jpeg' } }, en);
     expect(v.files.map((f) => f.name)).toEqual(['preview.jpg']);
     expect(v.embeds[0]?.image?.url).toBe('attachment://preview.jpg');
   });
@@ -57,17 +63,75 @@ describe('job messages', () => {
     const success = finalView(
       job,
       { kind: 'success', images: [], server: 'http://s', seeds: { 'KSampler.seed': 7 }, cached: false, durationMs: 21_000 },
-      { files: [{ name: 'out.png', data: Buffer.alloc(1) }], overflow: [], missing: 0 },
+      en,
+      { files: [{ name: 'out.png', data: Buffer.alloc(1) }], overflow: [], missing: 0, notes: [] },
     );
     const fields = Object.fromEntries((success.embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
     expect(fields).toMatchObject({ Seed: '7', Steps: '20', Checkpoint: 'sd15.safetensors', Time: '21s' });
     expect(success.content).toContain('<@42> done in 21s');
     expect(success.components[0]?.components.map((b) => ('custom_id' in b ? b.custom_id : ''))).toEqual(['reroll:abc123', 'use:abc123:0']);
-    expect(finalView(job, { kind: 'cancelled', by: '9', wasPending: true }).content).toBe('🛑 Cancelled by <@9>.');
-    expect(finalView(job, { kind: 'error', nodeId: '10', nodeType: 'LoadImage', exceptionType: 'X', message: 'bad file' }).content).toContain(
+    expect(finalView(job, { kind: 'cancelled', by: '9', wasPending: true }, en).content).toBe('🛑 Cancelled by <@9>.');
+    expect(finalView(job, { kind: 'error', nodeId: '10', nodeType: 'LoadImage', exceptionType: 'X', message: 'bad file' }, en).content).toContain(
       'failed in LoadImage (#10): bad file',
     );
-    expect(finalView(job, { kind: 'lost', reason: 'ComfyUI restarted' }).components[0]?.components[0]).toMatchObject({ custom_id: 'retry:abc123' });
+    expect(finalView(job, { kind: 'lost', reason: 'ComfyUI restarted' }, en).components[0]?.components[0]).toMatchObject({ custom_id: 'retry:abc123' });
+  });
+
+  it('are written in the reader’s language, with ComfyUI’s own text and the node’s title as they are', () => {
+    const running = liveView(job, { phase: 'running', node: 'KSampler', value: 5, max: 20, startedAt: 0 }, zh, 65_000);
+    expect(running.content).toContain('**运行中** — KSampler · 1 分 05 秒');
+    expect(running.content).toContain('第 5/20 步');
+    expect(running.components[0]?.components[0]).toMatchObject({ label: '取消', custom_id: 'cancel:abc123' });
+    expect(liveView(job, { phase: 'queued', position: 2, total: 4 }, zh).content).toContain('排队中 — 第 2 位，共 4 个');
+    const moved = liveView(job, { phase: 'queued', notice: { code: 'moved.server_down', data: { from: 'gpu1', to: 'gpu2' } } }, zh);
+    expect(moved.content).toContain('ℹ️ ComfyUI 服务器 gpu1 已宕机，你的任务已转到 gpu2。');
+    const failed = finalView(job, { kind: 'error', nodeId: '9', nodeType: 'SaveImage', exceptionType: 'OSError', message: '[Errno 28] No space left on device' }, zh);
+    expect(failed.content).toBe('❌ <@42> 任务在 SaveImage（#9）处失败：[Errno 28] No space left on device');
+    expect(failed.components[0]?.components[0]).toMatchObject({ label: '再试一次' });
+  });
+
+  it('say why a job was lost from its code; a reason stored as English text by an older version is shown as it is', () => {
+    const coded = finalView(job, { kind: 'lost', reason: { code: 'server_forgot', data: {} } }, zh).content;
+    expect(coded).toContain('服务器可能重启过');
+    expect(coded).toContain('按 **重试**');
+    const cause = { code: 'backend.no_model' as const, data: { models: 'sdxl.safetensors (checkpoints)' } };
+    expect(finalView(job, { kind: 'lost', reason: { code: 'not_moved', data: { error: 'x' }, cause } }, en).content).toContain(
+      'it could not be moved to another ComfyUI server (No ComfyUI server has sdxl.safetensors (checkpoints).',
+    );
+    expect(finalView(job, { kind: 'lost', reason: 'its ComfyUI server is no longer configured' }, zh).content).toContain(
+      '你的任务丢失了：its ComfyUI server is no longer configured。',
+    );
+  });
+});
+
+describe('error replies', () => {
+  const refused = new ComfyValidationError(
+    { type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details: '', extra_info: {} },
+    {
+      '3': {
+        class_type: 'KSampler',
+        dependent_outputs: ['9'],
+        errors: [
+          {
+            type: 'value_bigger_than_max',
+            message: 'Value 10001 bigger than max of 10000',
+            details: 'steps',
+            extra_info: { input_name: 'steps', received_value: 10001 },
+          },
+        ],
+      },
+    },
+    { '3': { class_type: 'KSampler', inputs: {}, _meta: { title: 'Sampler' } } },
+  );
+
+  it('frame ComfyUI’s own validation text in the reader’s language, the node’s title and class as they are', () => {
+    expect(classifyError(refused, zh).text).toBe('ComfyUI 拒绝了这个工作流：\n• Sampler [KSampler] (#3) steps: Value 10001 bigger than max of 10000（收到的是 10001）');
+    expect(classifyError(refused, en).text).toBe('ComfyUI refused the workflow:\n• Sampler [KSampler] (#3) steps: Value 10001 bigger than max of 10000 — got 10001');
+  });
+
+  it('say why ComfyUI could not take the job, and keep internal errors to the log', () => {
+    expect(classifyError(new ComfyUnavailableError('boom', undefined, 502), zh).text).toContain('ComfyUI 发生了内部错误（HTTP 502）');
+    expect(classifyError(new Error('a bug of ours'), zh)).toEqual({ kind: 'internal', text: '我们这边出了点问题；服务器所有者可以在机器人日志中找到详细信息。' });
   });
 });
 

@@ -6,6 +6,8 @@ import { formatMessage, placeholdersOf } from '../../src/discord/i18n/message-fo
 import { USER_ERROR_CODES } from '../../src/jobs/user-error.ts';
 
 const english = catalogues.get(FALLBACK_LOCALE)!;
+/** Messages that are a name or an abbreviation everybody uses as it is. */
+const SAME_IN_EVERY_LANGUAGE = new Set(['field.cfg', 'field.lora']);
 
 describe('catalogues', () => {
   it('include English and Simplified Chinese', () => {
@@ -18,6 +20,12 @@ describe('catalogues', () => {
       const missing = Object.keys(english).filter((k) => !(k in messages));
       const extra = Object.keys(messages).filter((k) => !(k in english));
       expect({ missing, extra }).toEqual({ missing: [], extra: [] });
+    });
+    it(`${locale} translates every message (only names are the same in every language)`, () => {
+      const untranslated = Object.entries(english)
+        .filter(([k, en]) => messages[k as keyof typeof messages] === en && !SAME_IN_EVERY_LANGUAGE.has(k))
+        .map(([k]) => k);
+      expect(untranslated).toEqual([]);
     });
     it(`${locale} uses the same placeholders as en-US in every message`, () => {
       const differ = Object.entries(english)
@@ -53,6 +61,24 @@ describe('message format', () => {
     expect(zh.t('error.attachment.too_large', { option: 'image', name: 'a.png', size: 30 * 1024 * 1024, limit: 10 * 1024 * 1024 })).toContain('30 MB');
     expect(translator('en-US').duration(65_000)).toBe('1m 05s');
     expect(zh.duration(65_000)).toBe('1 分 05 秒');
+  });
+});
+
+describe('translator', () => {
+  it('joins lists as the language does', () => {
+    expect(translator('en-US').list(['output', 'temp'])).toBe('output and temp');
+    expect(translator('zh-CN').list(['output', 'temp'])).toBe('output和temp');
+  });
+  it('formats numbers inside messages for the locale, and sizes with units', () => {
+    expect(translator('en-US').t('queue.bot_heading', { count: 1234 })).toBe("**In the bot's queue** — 1,234 jobs wait");
+    expect(translator('en-US').t('queue.bot_heading', { count: 1 })).toBe("**In the bot's queue** — 1 job waits");
+    expect(translator('zh-CN').t('queue.bot_heading', { count: 3 })).toBe('**机器人队列** — 3 个任务在等待');
+    expect(translator('zh-CN').t('status.vram', { device: 'cuda:0', free: 6 * 1024 ** 3, total: 24 * 1024 ** 3 })).toBe('cuda:0：可用 6 GB，共 24 GB');
+  });
+  it('writes dates in the locale, in UTC', () => {
+    const at = Date.UTC(2026, 0, 15, 14, 5);
+    expect(translator('en-US').date(at)).toBe('Jan 15, 2026, 2:05 PM UTC');
+    expect(translator('zh-CN').date(at)).toBe('2026年1月15日 14:05 UTC');
   });
 });
 

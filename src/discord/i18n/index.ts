@@ -31,6 +31,8 @@ export interface Translator {
   /** Bytes as KB/MB/GB (1024-based, as Discord's limits are). */
   bytes(n: number): string;
   date(ms: number): string;
+  /** `a, b and c` / `a、b和c`: a list joined as the locale does. */
+  list(items: string[]): string;
 }
 
 const translators = new Map<string, Translator>();
@@ -48,6 +50,7 @@ function makeTranslator(locale: string): Translator {
   const numbers = new Intl.NumberFormat(locale);
   const decimals = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+  const lists = new Intl.ListFormat(locale, { type: 'conjunction' });
   const two = (n: number) => String(n).padStart(2, '0');
   const tr: Translator = {
     locale,
@@ -73,6 +76,7 @@ function makeTranslator(locale: string): Translator {
       return `${v >= 10 || i === 0 ? numbers.format(Math.round(v)) : decimals.format(v)} ${units[i]}`;
     },
     date: (ms) => `${dates.format(ms)} UTC`,
+    list: (items) => lists.format(items),
   };
   return tr;
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { translator } from '../../../src/discord/i18n/index.ts';
 import { asSpoilers, finalView, liveView, spoilerName } from '../../../src/discord/job-view.ts';
 import { BanStore } from '../../../src/jobs/bans.ts';
 import { Ledger, SCHEMA_VERSION, type JobRow, type NewJob } from '../../../src/jobs/ledger.ts';
@@ -187,6 +188,7 @@ describe('metrics labels and ports', () => {
 });
 
 describe('spoiler views', () => {
+  const tr = translator('en-US');
   const row: JobRow = {
     ...job('abc'),
     params: { prompt: 'a surprise' },
@@ -212,19 +214,19 @@ describe('spoiler views', () => {
   it('name files SPOILER_ once, in the first message and the follow-ups', () => {
     expect(spoilerName('a.png')).toBe('SPOILER_a.png');
     expect(spoilerName('SPOILER_a.png')).toBe('SPOILER_a.png');
-    const marked = asSpoilers({ files: [{ name: 'a.png', data: Buffer.from('1') }], overflow: [[{ name: 'b.png', data: Buffer.from('2') }]], missing: 0 });
+    const marked = asSpoilers({ files: [{ name: 'a.png', data: Buffer.from('1') }], overflow: [[{ name: 'b.png', data: Buffer.from('2') }]], missing: 0, notes: [] });
     expect([marked.files[0]!.name, marked.overflow[0]![0]!.name]).toEqual(['SPOILER_a.png', 'SPOILER_b.png']);
   });
 
   it('keep a spoiler preview and result out of embeds (Discord would show them unblurred)', () => {
-    const live = liveView(row, { phase: 'running', preview: { image: Buffer.from('p'), mime: 'image/jpeg' } });
+    const live = liveView(row, { phase: 'running', preview: { image: Buffer.from('p'), mime: 'image/jpeg' } }, tr);
     expect(live.files.map((f) => f.name)).toEqual(['SPOILER_preview.jpg']);
     expect(live.embeds).toEqual([]);
     const result = { kind: 'success' as const, images: [{ filename: 'out.png', subfolder: '', type: 'output' as const, nodeId: '9' }], server: 'http://s', seeds: {}, cached: false, durationMs: 1 };
-    const final = finalView(row, result, asSpoilers({ files: [{ name: 'out.png', data: Buffer.from('1') }], overflow: [], missing: 0 }));
+    const final = finalView(row, result, tr, asSpoilers({ files: [{ name: 'out.png', data: Buffer.from('1') }], overflow: [], missing: 0, notes: [] }));
     expect(final.files.map((f) => f.name)).toEqual(['SPOILER_out.png']);
     expect(final.embeds[0]?.image).toBeUndefined();
-    const plain = finalView({ ...row, delivery: { ...row.delivery, spoiler: false } }, result, { files: [{ name: 'out.png', data: Buffer.from('1') }], overflow: [], missing: 0 });
+    const plain = finalView({ ...row, delivery: { ...row.delivery, spoiler: false } }, result, tr, { files: [{ name: 'out.png', data: Buffer.from('1') }], overflow: [], missing: 0, notes: [] });
     expect(plain.embeds[0]?.image).toEqual({ url: 'attachment://out.png' });
   });
 });

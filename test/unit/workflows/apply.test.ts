@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiWorkflow } from '../../../src/comfy/index.ts';
 import { applyOptions, OptionValueError } from '../../../src/workflows/apply.ts';
+import { translator } from '../../../src/discord/i18n/index.ts';
+import { optionProblemText } from '../../../src/discord/reply.ts';
 import { recordedWorkflow } from '../../support/recordings.ts';
 import { loadedFrom, recordedTxt2img, txt2imgManifest, withOption } from './helpers.ts';
 
@@ -11,7 +13,8 @@ function valueErrors(values: Record<string, unknown>, loaded = txt2img(), upload
     applyOptions(loaded, values, { uploads });
   } catch (err) {
     expect(err).toBeInstanceOf(OptionValueError);
-    return (err as OptionValueError).problems.map((p) => p.message);
+    // The problems are codes and data; read them as an English-speaking user would.
+    return (err as OptionValueError).problems.map((p) => optionProblemText(p, translator('en-US')));
   }
   throw new Error('expected an OptionValueError');
 }

@@ -211,3 +211,39 @@ describe('parseManifest', () => {
     });
   });
 });
+
+describe('manifest localizations', () => {
+  const sampler = { name: 'sampler', type: 'choice', choices: { from: 'list', values: ['euler', 'dpmpp_2m'] }, targets: [{ node: '3', input: 'sampler_name' }] };
+
+  it('carry descriptions and fixed-choice labels by Discord locale', () => {
+    const manifest = parseManifest(
+      JSON.stringify({
+        ...withOption(sampler),
+        localizations: {
+          'zh-CN': { description: '根据文字提示词画一张图', options: { prompt: { description: '要画的内容' }, sampler: { choices: { euler: '欧拉' } } } },
+          de: { options: { steps: { description: 'Schritte' } } },
+        },
+      }),
+      FILE,
+    );
+    expect(manifest.localizations['zh-CN']?.options['sampler']?.choices).toEqual({ euler: '欧拉' });
+    expect(manifest.localizations['de']?.options['steps']?.description).toBe('Schritte');
+  });
+
+  it('name only options the manifest has and values its fixed choices list', () => {
+    const [unknown, notListed] = problemsOf({
+      ...withOption(sampler),
+      localizations: { 'zh-CN': { options: { sampelr: { description: '采样器' }, sampler: { choices: { heun: '休恩' } } } } },
+    });
+    expect(unknown?.message).toContain('localizations "zh-CN" names the option "sampelr"');
+    expect(unknown?.fix).toContain('"sampler"');
+    expect(notListed?.message).toContain('"heun", which is not a listed choice of option "sampler"');
+    expect(notListed?.fix).toContain('"euler", "dpmpp_2m"');
+  });
+
+  it('are keyed by a Discord locale, with descriptions Discord accepts', () => {
+    const problems = problemsOf({ ...txt2imgManifest(), localizations: { zh_CN: { description: '画图' }, 'zh-TW': { description: 'x'.repeat(101) } } });
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/zh_CN/);
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/100/);
+  });
+});

@@ -84,7 +84,7 @@ describe('shipped workflows', async () => {
   it('lora sets the LoRA and its strength on model and clip', () => {
     const { workflow } = applyOptions(get('lora'), { prompt: 'x', lora: 'detail-tweaker.safetensors', strength: 0.7 });
     expect(findNode(workflow, 'Load LoRA').node.inputs).toMatchObject({ lora_name: 'detail-tweaker.safetensors', strength_model: 0.7, strength_clip: 0.7 });
-    expect(() => applyOptions(get('lora'), { prompt: 'x' })).toThrow('lora is required');
+    expect(() => applyOptions(get('lora'), { prompt: 'x' })).toThrow('lora: required');
   });
 
   it('the example manifest in workflows/README.md is valid for the shipped txt2img', () => {

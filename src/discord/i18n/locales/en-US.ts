@@ -1,8 +1,11 @@
 // English (United States): the complete catalogue, the source of every key, and
 // the fallback for a key another language lacks. Placeholders: `{name}`,
 // `{size, bytes}`, `{ms, duration}`, `{at, date}` and
-// `{n, plural, one {…} other {…}}` (see ../message-format.ts).
-import type { UserErrorCode } from '../../../jobs/user-error.ts';
+// `{n, plural, one {…} other {…}}` (see ../message-format.ts). Emoji and Markdown
+// around a message are the code's; a message is the words only.
+import type { LostCode, NoticeCode, UserErrorCode } from '../../../jobs/user-error.ts';
+import type { OptionProblemCode } from '../../../workflows/apply.ts';
+import type { UnavailableReason } from '../../../comfy/index.ts';
 
 export const messages = {
   // Units, for durations put together by the translator.
@@ -10,6 +13,181 @@ export const messages = {
   'unit.seconds': '{s}s',
   'unit.minutes': '{m}m {s}s',
   'unit.hours': '{h}h {m}m',
+
+  // Slash commands as Discord lists them (descriptions; names are not translated, see README).
+  'command.generate': 'Run a ComfyUI workflow',
+  'command.queue': 'What runs now and what waits, in run order',
+  'command.status': 'ComfyUI servers: reachable, queue, VRAM, versions',
+  'command.models': 'Models on the ComfyUI server (checkpoints, LoRAs, …)',
+  'command.models.folder': 'Model folder, e.g. checkpoints or loras',
+  'command.models.page': 'Page of a long list',
+  'command.nodes': "A node's inputs (types, defaults, ranges), or a summary by category",
+  'command.nodes.class': 'Node class, e.g. KSampler',
+  'command.history': 'Your recent jobs, or one job with its outputs and status',
+  'command.history.job': 'A job id or ComfyUI prompt id',
+  'command.cancel': 'Cancel one of your jobs (or, for server managers, everything: all)',
+  'command.cancel.job': 'Which job; "all" clears every queue',
+  'command.unknown': 'Unknown command /{command}; the commands may need re-registering.',
+
+  // A job's message while it waits and runs.
+  'job.queued': 'Queued',
+  'job.queued_position': 'Queued — position {position}',
+  'job.queued_position_of': 'Queued — position {position} of {total}',
+  'job.running': 'Running',
+  'job.step': 'step {value}/{max}',
+  'job.preview': 'Live preview',
+  'job.continues': 'This job continues in a new message: {link}',
+
+  // News about a waiting or running job (Notice codes).
+  'notice.moved.server_down': 'The ComfyUI server {from} went down; your job was moved to {to}.',
+  'notice.moved.server_lost': 'The ComfyUI server {from} lost your job (it restarted); it was queued again on {to}.',
+
+  // A job's message when it ends.
+  'job.done': '{user} done in {ms, duration}',
+  'job.footer': 'job {id}',
+  'job.footer_cached': 'cached · job {id}',
+  'job.failed': '{user} the job failed: {message}',
+  'job.failed_in': '{user} the job failed in {node}: {message}',
+  'job.failed_in_node': '{user} the job failed in {node} (#{id}): {message}',
+  'job.cancelled': 'Cancelled.',
+  'job.cancelled_by': 'Cancelled by {user}.',
+  'job.lost': '{user} your job was lost: {reason}. Press **{retry}** to run it again with the same settings.',
+  'lost.server_forgot': 'ComfyUI no longer knows this prompt: it is neither queued nor in its history (the server probably restarted)',
+  'lost.server_removed': 'its ComfyUI server is no longer configured',
+  'lost.not_moved': 'it could not be moved to another ComfyUI server ({error})',
+  'field.seed': 'Seed',
+  'field.steps': 'Steps',
+  'field.cfg': 'CFG',
+  'field.checkpoint': 'Checkpoint',
+  'field.sampler': 'Sampler',
+  'field.denoise': 'Denoise',
+  'field.width': 'Width',
+  'field.height': 'Height',
+  'field.lora': 'LoRA',
+  'field.time': 'Time',
+  'note.missing': '{n, plural, one {# image} other {# images}} could not be fetched from ComfyUI.',
+  'note.no_images':
+    'The workflow finished but produced no images (its output nodes saved none). If that is unexpected, tell the server owner: the workflow may lack a Save Image node.',
+  'note.reencoded': "Some images were re-encoded as JPEG to fit Discord's {limit, bytes} upload limit.",
+  'note.too_large':
+    "{n, plural, one {{files} is too large for Discord's {limit, bytes} upload limit even as a low-quality JPEG; it is in the {folders} folder of the ComfyUI server.} other {{files} are too large for Discord's {limit, bytes} upload limit even as a low-quality JPEG; they are in the {folders} folder of the ComfyUI server.}}",
+  'note.and_more': '{files} and {n} more',
+  'note.too_large_for_server': "The images are too large for this server's upload limit; they are saved on the ComfyUI server.",
+  'note.original_deleted': '(The original message of this job was deleted.)',
+
+  // Buttons and the modal behind "Use as input".
+  'button.cancel': 'Cancel',
+  'button.reroll': 'Re-roll',
+  'button.use': 'Use as input',
+  'button.try_again': 'Try again',
+  'button.retry': 'Retry',
+  'button.job_unknown': 'This job is no longer known to the bot.',
+  'button.cancel_not_yours': 'Only the person who started this job, or a moderator, can cancel it.',
+  'button.already_finished': 'That job had already finished.',
+  'use.no_workflow': 'No workflow here takes an input image.',
+  'use.title': '{workflow} from this image',
+  'use.prompt': 'Prompt',
+
+  // /cancel
+  'cancel.all_choice': 'all — clear every queue and interrupt what runs',
+  'cancel.all_not_allowed': 'Only members with the Manage Server permission can cancel everything.',
+  'cancel.all_done': 'Cleared every queue and interrupted what was running ({n, plural, one {# job} other {# jobs}} of this bot cancelled).',
+  'cancel.no_such_job': 'There is no job `{id}`. Pick one from the list the option suggests.',
+  'cancel.nothing': 'You have no job running or waiting.',
+  'cancel.not_yours': 'That job belongs to someone else; only they or a moderator can cancel it.',
+  'cancel.done': 'Cancelled job `{id}`.',
+  'cancel.already_finished': 'Job `{id}` had already finished; nothing to cancel.',
+
+  // /history
+  'history.recent': 'Your recent jobs:',
+  'history.none': 'You have no jobs yet. Start one with /generate.',
+  'history.not_yours': 'That job belongs to someone else.',
+  'history.job': 'Job `{id}` ({workflow}): {outcome}',
+  'history.prompt': 'Prompt `{id}`',
+  'history.took': 'Took {ms, duration}',
+  'history.comfy_status': 'ComfyUI: {status}',
+  'history.comfy_status_unknown': 'ComfyUI: unknown',
+  'history.output': '• node {node}: {file}',
+  'history.gone_from_comfy': 'ComfyUI no longer has this prompt in its history.',
+  'history.unknown_id': 'Neither this bot nor ComfyUI knows that id.',
+  'outcome.success': 'done',
+  'outcome.error': 'failed',
+  'outcome.cancelled': 'cancelled',
+  'outcome.lost': 'lost',
+  'outcome.rejected': 'refused',
+  'state.submitting': 'being submitted',
+  'state.queued': 'waiting',
+  'state.running': 'running',
+  'state.finished': 'finished',
+  'state.delivered': 'delivered',
+  'state.waiting': "waiting in the bot's queue",
+  'state.dispatching': 'being sent to ComfyUI',
+
+  // /queue
+
+  // /status
+  'status.title': 'ComfyUI status',
+  'status.reachable': 'reachable',
+  'status.unreachable': 'unreachable',
+  'status.socket_connected': 'socket connected',
+  'status.socket_disconnected': 'socket disconnected',
+  'status.queue': 'Queue: {n}',
+  'status.queue_unknown': 'Queue: ?',
+  'status.last_event': 'Last event: {ms, duration} ago',
+  'status.no_event': 'Last event: none yet',
+  'status.vram': '{device}: {free, bytes} free of {total, bytes}',
+  'status.error': 'Error: {error}',
+
+  // /models
+  'models.folders': 'Model folders',
+  'models.folders_hint': 'Use /models folder:<name>',
+  'models.no_folder': 'There is no model folder "{folder}". Pick one from the list the option suggests.',
+  'models.empty': 'No models in this folder.',
+  'models.page': 'Page {page} of {pages} — use the page option for more',
+
+  // /nodes
+  'nodes.no_class': 'ComfyUI has no node class "{class}". Pick one from the list the option suggests.',
+  'nodes.optional': '{input} (optional)',
+  'nodes.one_of': 'one of {choices}',
+  'nodes.one_of_more': 'one of {choices}, … ({n})',
+  'nodes.none_available': '(none available)',
+  'nodes.default': 'default {value}',
+  'nodes.multiline': 'multiline',
+  'nodes.more_inputs': '{n, plural, one {# more input not shown} other {# more inputs not shown}}',
+  'nodes.classes': '{n, plural, one {# node class} other {# node classes}}',
+  'nodes.no_category': '(none)',
+  'nodes.hint': 'Use /nodes class:<name> for one node',
+
+  // Values a user gave that a workflow does not allow (OptionValueError codes).
+  'option.required': '{option} is required',
+  'option.image_required': '{option} is required: attach an image',
+  'option.not_image': '{option} must be an image',
+  'option.not_text': '{option} must be text (got {got})',
+  'option.not_integer': '{option} must be a whole number (got {got})',
+  'option.not_number': '{option} must be a number (got {got})',
+  'option.not_boolean': '{option} must be true or false (got {got})',
+  'option.not_choice': '{option} must be one of the offered choices (got {got})',
+  'option.too_long': '{option} is too long: {length} characters, at most {max}',
+  'option.too_short': '{option} is too short: {length} characters, at least {min}',
+  'option.range': '{option} must be between {min} and {max} (got {got})',
+  'option.at_least': '{option} must be at least {min} (got {got})',
+  'option.at_most': '{option} must be at most {max} (got {got})',
+  'option.multiple_of': '{option} must be a multiple of {step} (got {got}; try {below} or {above})',
+  'option.not_listed': '{option} must be one of {choices} (got {got})',
+  'option.mask_without_image': '{option} belongs to the image "{image}": attach that image too',
+  'option.unknown_options': '{workflow} has no option {options}; its options are {known}',
+
+  // ComfyUI refusing or failing a request: its own texts stay as they are inside these.
+  'comfy.refused': 'ComfyUI refused the workflow:',
+  'comfy.refused_got': '{problem} — got {value}',
+  'comfy.unavailable.timeout':
+    'ComfyUI did not answer in time (it may be busy), so your job could not be queued. Try again in a minute; if it keeps happening, tell the server owner.',
+  'comfy.unavailable.server_error':
+    'ComfyUI had an internal error (HTTP {status}) and did not queue the job. Try again; if it keeps happening, tell the server owner (the details are in the bot log).',
+  'comfy.unavailable.bad_answer':
+    'ComfyUI answered with something the bot cannot read (a proxy or another program may be answering in its place), so the job was not queued. Tell the server owner.',
+  'comfy.unavailable.unreachable': 'ComfyUI is not reachable right now. Try again in a minute; if it persists, tell the server owner.',
+  'error.internal': 'Something went wrong on our side; the server owner can find the details in the bot log.',
 
   // Refusals the domain raises (UserError codes).
   'error.limits.concurrent':
@@ -38,8 +216,8 @@ export const messages = {
   'error.access.banned': 'You are banned from using this bot.',
   'error.moderation.banned_word': 'Your {option} contains "{word}", which is not allowed here. Reword it and try again.',
 
-  // Options the bot adds to every /generate workflow.
-  'option.spoiler.description': 'Post the results as spoilers (blurred until clicked)',
+  // The option the bot adds to every /generate workflow.
+  'command.generate.spoiler': 'Post the results as spoilers (blurred until clicked)',
   // A job's message while it waits in the bot's own queue (S4), and what happened to it.
   'job.waiting': '⏳ **Queued — position {position} of {total}**',
   'job.waiting_unknown': '⏳ **Queued**',
@@ -111,6 +289,11 @@ export const messages = {
   'admin.purge.description': 'Delete finished jobs older than some days, with the files kept for them',
   'admin.purge.days.description': 'Age in days (0 = every finished job)',
   'admin.purged': '🗑️ Deleted {jobs, plural, one {# finished job} other {# finished jobs}} older than {days, plural, one {# day} other {# days}} and their kept input files ({folders, plural, one {# old folder} other {# old folders}} without a job too). Their buttons no longer work.',
-} as const satisfies Record<`error.${UserErrorCode}`, string> & Record<string, string>;
+} as const satisfies Record<`error.${UserErrorCode}`, string> &
+  Record<`notice.${NoticeCode}`, string> &
+  Record<`lost.${LostCode}`, string> &
+  Record<`option.${OptionProblemCode}`, string> &
+  Record<`comfy.unavailable.${UnavailableReason}`, string> &
+  Record<string, string>;
 
 export type MessageKey = keyof typeof messages;
