@@ -885,7 +885,8 @@ function refusalResult(err: unknown): FinalResult {
     return { kind: 'error', nodeId: null, nodeType: null, exceptionType: err.error.type, message: err.lines().join('\n') };
   }
   if (err instanceof UserError) return { kind: 'error', nodeId: null, nodeType: null, exceptionType: 'UserError', message: err.code };
-  return { kind: 'error', nodeId: null, nodeType: null, exceptionType: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) };
+  const exceptionType = err instanceof Error ? err.name : typeof err;
+  return { kind: 'error', nodeId: null, nodeType: null, exceptionType, message: err instanceof Error ? err.message : String(err) };
 }
 
 /**
