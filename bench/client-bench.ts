@@ -5,7 +5,7 @@
 //    process for ours (no hook in the peers) and over a real socket for all.
 import { ComfyClient } from '../src/comfy/index.ts';
 import { CLIENT_NAMES, type ClientName } from './peers.ts';
-import { progress, recordedStream, round, runWorker, startFakeServer, startServer } from './support.ts';
+import { progress, recordedStream, runWorker, startFakeServer, startServer } from './support.ts';
 
 export const JOBS = Number(process.env['BENCH_JOBS'] ?? 500);
 export const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 50);
@@ -58,7 +58,7 @@ export async function runClientBench(): Promise<Record<string, unknown>> {
         String(JOBS),
         String(IN_FLIGHT),
         String(WARMUP),
-        String(server.info['pid'] ?? ''),
+        typeof server.info['pid'] === 'number' ? String(server.info['pid']) : '',
       ]);
     } catch (e) {
       jobs[name] = { error: (e as Error).message.split('\n').slice(0, 6).join(' ') };

@@ -65,7 +65,7 @@ function saintno(url: string): ClientAdapter {
       await connected;
     },
     async run(workflow) {
-      const seed = (workflow['3']!.inputs as Record<string, unknown>)['seed'] as number;
+      const seed = workflow['3']!.inputs['seed'] as number;
       // Our workflow type allows nodes without `_meta`; the SDK's NodeData does not (it never reads it here).
       const builder = new PromptBuilder(workflow as unknown as NodeData, ['seed'], ['images'])
         .setInputNode('seed', '3.inputs.seed')
@@ -103,7 +103,7 @@ function stableCanvas(url: string): ClientAdapter {
       await client.connect();
     },
     async run(workflow) {
-      const out = await client.enqueue(workflow as Record<string, unknown>, { timeout_ms: 10_000 });
+      const out = await client.enqueue(workflow, { timeout_ms: 10_000 });
       return out.images.length;
     },
     countEvents(onEvent) {

@@ -155,7 +155,7 @@ function stats(values: number[], digits = 0): { p50: number; p95: number; p99: n
   };
 }
 
-async function runOnce(label: string, env: Record<string, string>, plan: Planned[]): Promise<Record<string, unknown>> {
+async function runOnce(label: string, env: Record<string, string>, plan: Planned[]) {
   const { fakes, ready } = await Fakes.start();
   let bot: RunningBot | undefined;
   try {
@@ -278,15 +278,14 @@ export async function runSchedulingBench(): Promise<Record<string, unknown>> {
   const plan = workload(PROMPT_MS);
   const scheduler = await runOnce('scheduler', { BACKEND_QUEUE_DEPTH: '1', AFFINITY_MAX_WAIT_MS: String(AFFINITY_MS) }, plan);
   const atOnce = await runOnce('dispatch-at-once', { BACKEND_QUEUE_DEPTH: '0' }, plan);
-  const s = scheduler as Record<string, any>;
-  const a = atOnce as Record<string, any>;
+  const [s, a] = [scheduler, atOnce];
   return {
     settings: { servers: SERVERS, stepMs: STEP_MS, steps: STEPS, switchMs: SWITCH_MS, checkpoints: CHECKPOINTS.length, heavyUsers: 2, heavyJobsEach: HEAVY_JOBS, lightUsers: LIGHT_USERS, lightJobs: plan.filter((p) => p.user.startsWith('light')).length, affinityMaxWaitMs: AFFINITY_MS, seed: SEED },
     runs: [scheduler, atOnce],
     targets: {
       lightP95WithinTwoPrompts: s.lightWaitMs.p95 <= 2 * s.promptMs,
       switchesAtMostHalf: s.switches <= a.switches / 2,
-      busyAtLeast098: (s.servers as Array<{ busyWhileWorkWaits: number }>).every((x) => x.busyWhileWorkWaits >= 0.98),
+      busyAtLeast098: s.servers.every((x) => x.busyWhileWorkWaits >= 0.98),
       makespanNoWorse: s.makespanMs <= a.makespanMs,
     },
   };

@@ -49,13 +49,13 @@ function startChild(script: string, args: string[], env: Record<string, string> 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     if (passStderr) process.stderr.write(d);
     else stderr = (stderr + d.toString()).slice(-20_000);
   });
   const firstLine = new Promise<Record<string, unknown>>((resolve, reject) => {
     let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       const nl = buf.indexOf('\n');
       if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);

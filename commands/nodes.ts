@@ -7,6 +7,9 @@ import { translatorFor } from '../src/discord/locale.ts';
 import { truncate } from '../src/text/format.ts';
 import { filterChoices } from '../src/workflows/choices.ts';
 
+/** A range's end as ComfyUI gave it (a number; anything else as JSON), or … when it has none. */
+const bound = (v: unknown): string => (v === undefined ? '…' : typeof v === 'number' ? String(v) : JSON.stringify(v));
+
 /** `INT (default 20, 1…10000)`, `one of euler, heun, …`: type names and values are ComfyUI's, the words ours. */
 function describeInput(spec: InputSpec, tr: Translator): string {
   const { type, options, choices } = readInputSpec(spec);
@@ -17,7 +20,7 @@ function describeInput(spec: InputSpec, tr: Translator): string {
   }
   const parts: string[] = [];
   if ('default' in options) parts.push(tr.t('nodes.default', { value: JSON.stringify(options['default']) }));
-  if ('min' in options || 'max' in options) parts.push(`${String(options['min'] ?? '…')}…${String(options['max'] ?? '…')}`);
+  if ('min' in options || 'max' in options) parts.push(`${bound(options['min'])}…${bound(options['max'])}`);
   if (options['multiline']) parts.push(tr.t('nodes.multiline'));
   return parts.length ? `${type} (${parts.join(', ')})` : type;
 }

@@ -243,22 +243,21 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     return reloading;
   };
 
-  const ready = new Promise<void>((resolveReady, rejectReady) => {
-    client.once(Events.ClientReady, async (c) => {
-      try {
-        const applicationId = config.DISCORD_APPLICATION_ID ?? c.application.id;
-        if (config.REGISTER_COMMANDS && shard === 0) {
-          await registerCommands(c, applicationId, config.DISCORD_GUILD_ID, [...commands.values()].map((cmd) => cmd.definition(context)));
-          log.info('slash commands registered', { count: commands.size, guild: config.DISCORD_GUILD_ID ?? 'global' });
-        }
-        const resumed = await service.resume();
-        log.info('bot ready', { user: c.user.tag, shard, resumed });
-        resolveReady();
-      } catch (err) {
-        log.error('start-up failed', { error: err });
-        rejectReady(err);
+  const ready = new Promise<Client<true>>((resolveReady) => {
+    client.once(Events.ClientReady, resolveReady);
+  }).then(async (c) => {
+    try {
+      const applicationId = config.DISCORD_APPLICATION_ID ?? c.application.id;
+      if (config.REGISTER_COMMANDS && shard === 0) {
+        await registerCommands(c, applicationId, config.DISCORD_GUILD_ID, [...commands.values()].map((cmd) => cmd.definition(context)));
+        log.info('slash commands registered', { count: commands.size, guild: config.DISCORD_GUILD_ID ?? 'global' });
       }
-    });
+      const resumed = await service.resume();
+      log.info('bot ready', { user: c.user.tag, shard, resumed });
+    } catch (err) {
+      log.error('start-up failed', { error: err });
+      throw err;
+    }
   });
   ready.catch(() => {});
   await client.login(config.DISCORD_TOKEN);

@@ -102,7 +102,7 @@ const SettingsSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v === '1') return 1 as number | 'auto';
+      if (v === undefined || v === '1') return 1;
       if (v === 'auto') return 'auto' as const;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) {

@@ -2,7 +2,7 @@
 // the call, and prints either for people or (--json) the parsed answer.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ComfyClient, type ComfyHttp, type ImageType } from '../comfy/index.ts';
+import type { ImageType } from '../comfy/index.ts';
 import { setting } from '../config.ts';
 import { loadWorkflowFile } from '../workflows/load.ts';
 import { parseSetArgument, randomiseSeeds, setInput } from '../workflows/edit.ts';
@@ -10,16 +10,9 @@ import { formatProblem } from '../workflows/problems.ts';
 import { loadWorkflows } from '../workflows/registry.ts';
 import { validateAgainstObjectInfo } from '../workflows/validate.ts';
 import { intOption, parseCommandArgs, UsageError } from './args.ts';
+import type { CliContext } from './context.ts';
 import * as render from './render.ts';
 import { followJob, watchServer } from './watch.ts';
-
-export interface CliContext {
-  http: ComfyHttp;
-  newClient: () => ComfyClient;
-  json: boolean;
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 
 export interface CliCommand {
   usage: string;

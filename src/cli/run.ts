@@ -2,7 +2,8 @@
 import { ComfyClient, ComfyError, ComfyHttp, ComfyValidationError } from '../comfy/index.ts';
 import { setting } from '../config.ts';
 import { parseGlobalArgs, parseHeaders, intOption, UsageError } from './args.ts';
-import { commands, type CliContext } from './commands.ts';
+import { commands } from './commands.ts';
+import type { CliContext } from './context.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:8188';
 

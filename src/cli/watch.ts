@@ -1,7 +1,7 @@
 // Live output of `watch` and `submit --watch`: one line per event, a redrawn progress bar on a terminal.
 import type { ComfyClient, Job } from '../comfy/index.ts';
 import { progressBar } from '../text/format.ts';
-import type { CliContext } from './commands.ts';
+import type { CliContext } from './context.ts';
 
 function progressLine(value: number, max: number, title: string | undefined): string {
   return `[${progressBar(value, max)}] ${value}/${max}${title ? ` ${title}` : ''}`;

@@ -151,7 +151,7 @@ export class ComfyHttp {
     const query = new URLSearchParams();
     if (options.maxItems !== undefined) query.set('max_items', String(options.maxItems));
     if (options.offset !== undefined) query.set('offset', String(options.offset));
-    const qs = query.size > 0 ? `?${query}` : '';
+    const qs = query.size > 0 ? `?${query.toString()}` : '';
     return this.getJson(`/history${qs}`, History);
   }
 
@@ -264,7 +264,7 @@ export class ComfyHttp {
     });
     if (options.preview) query.set('preview', `${options.preview.format};${Math.round(options.preview.quality)}`);
     if (options.channel) query.set('channel', options.channel);
-    return `${this.baseUrl}/view?${query}`;
+    return `${this.baseUrl}/view?${query.toString()}`;
   }
 
   async view(image: ImageAddress, options: ViewOptions = {}): Promise<Download> {
@@ -394,7 +394,7 @@ export class ComfyHttp {
       const res = await this.dispatcher.request({
         origin: this.origin,
         path: `${this.pathPrefix}${req.path}`,
-        method: req.method as Dispatcher.HttpMethod,
+        method: req.method,
         headers,
         body: payload,
         headersTimeout: timeoutMs,

@@ -139,7 +139,7 @@ export class Job extends TypedEmitter<JobEvents> {
   /** @internal Outputs are announced once per node, however often the server repeats them. */
   markOutput(nodeId: string, output: Record<string, unknown>): void {
     if (this.phase === 'done' || this.outputs.has(nodeId)) return;
-    const images = imagesOf(nodeId, output as NodeOutput);
+    const images = imagesOf(nodeId, output);
     this.outputs.set(nodeId, images);
     this.emit('output', { nodeId, images });
   }
@@ -147,7 +147,7 @@ export class Job extends TypedEmitter<JobEvents> {
   /** @internal Builds the success result from history when we have it, else from what `executed` told us. */
   succeed(entry: HistoryEntry | undefined): void {
     if (entry) {
-      for (const [nodeId, output] of Object.entries(entry.outputs)) this.markOutput(nodeId, output as Record<string, unknown>);
+      for (const [nodeId, output] of Object.entries(entry.outputs)) this.markOutput(nodeId, output);
     }
     const outputs: Record<string, NodeOutput> = entry ? entry.outputs : {};
     const images = [...this.outputs.values()].flat();

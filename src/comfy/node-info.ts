@@ -26,13 +26,16 @@ export function comboValues(spec: InputSpec): string[] | undefined {
   return readInputSpec(spec).choices;
 }
 
+/** A range's end as ComfyUI gave it (a number; anything else as JSON), or … when it has none. */
+const bound = (v: unknown): string => (v === undefined ? '…' : typeof v === 'number' ? String(v) : JSON.stringify(v));
+
 /** `INT (default 20, 1…10000)` */
 export function describeInput(spec: InputSpec): string {
   const { type, options, choices } = readInputSpec(spec);
   if (choices) return `one of ${choices.join(', ') || '(none available)'}`;
   const parts: string[] = [];
   if ('default' in options) parts.push(`default ${JSON.stringify(options['default'])}`);
-  if ('min' in options || 'max' in options) parts.push(`${String(options['min'] ?? '…')}…${String(options['max'] ?? '…')}`);
+  if ('min' in options || 'max' in options) parts.push(`${bound(options['min'])}…${bound(options['max'])}`);
   if (options['multiline']) parts.push('multiline');
   return parts.length ? `${type} (${parts.join(', ')})` : type;
 }

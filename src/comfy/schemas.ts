@@ -11,7 +11,7 @@ import { z } from 'zod';
  */
 export const OpaqueObject = z.custom<Record<string, unknown>>(
   (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  { message: 'expected an object' },
+  { error: 'expected an object' },
 );
 
 // ---------------------------------------------------------------- workflows
@@ -259,6 +259,10 @@ export const ExecutionInterruptedData = z.looseObject({
   executed: z.array(z.string()).default([]),
   timestamp: z.number().optional(),
 });
+/**
+ * What the server says it supports; passed on unread.
+ * @alias of OpaqueObject, one schema per message type like the others
+ */
 export const FeatureFlagsData = OpaqueObject;
 
 export const KnownMessage = z.discriminatedUnion('type', [

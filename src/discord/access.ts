@@ -75,7 +75,7 @@ export function incomingInteraction(interaction: Interaction): Incoming {
     userId: interaction.user.id,
     guildId: interaction.guildId,
     channelId: interaction.channelId,
-    roleIds: roleIdsOf(interaction.member as GuildMember | { roles: string[] } | null),
+    roleIds: roleIdsOf(interaction.member),
   };
 }
 

@@ -1,7 +1,7 @@
 // The buttons on job messages: Cancel, Re-roll, Retry, Use as input. Each is
 // rebuilt from the ledger, so buttons keep working after a restart.
 import {
-  ActionRowBuilder,
+  LabelBuilder,
   MessageFlags,
   ModalBuilder,
   TextInputBuilder,
@@ -53,10 +53,10 @@ export async function handleButton(interaction: ButtonInteraction, id: CustomId 
       const modal = new ModalBuilder()
         .setCustomId(encodeCustomId({ action: 'usemodal', job: job.id, image: id.image }))
         .setTitle(modalTitle(tr, target.name))
-        .addComponents(
-          new ActionRowBuilder<TextInputBuilder>().addComponents(
-            new TextInputBuilder().setCustomId('prompt').setLabel(tr.t('use.prompt')).setStyle(TextInputStyle.Paragraph).setValue(prompt.slice(0, 4000)).setRequired(true),
-          ),
+        .addLabelComponents(
+          new LabelBuilder()
+            .setLabel(tr.t('use.prompt'))
+            .setTextInputComponent(new TextInputBuilder().setCustomId('prompt').setStyle(TextInputStyle.Paragraph).setValue(prompt.slice(0, 4000)).setRequired(true)),
         );
       await interaction.showModal(modal);
       return;

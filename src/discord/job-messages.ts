@@ -9,14 +9,13 @@ import type { BackendPool } from '../jobs/backends.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
-import { asSpoilers, finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
+import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
 import { OutboxClosedError, type Outbox } from './outbox.ts';
-import { CANCEL_EMOJI } from './reactions.ts';
 import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
 import { messageRequest } from './message-request.ts';
 import { fetchFinalImages, type Spool } from './results.ts';
-import { FALLBACK_LOCALE, translator, type Translator } from './i18n/index.ts';
+import { translator, type Translator } from './i18n/index.ts';
 
 export interface JobMessengerOptions {
   /** Requests with the bot's token. */

@@ -1,12 +1,15 @@
 // What a job's message looks like at each moment of its life, in the reader's
 // language. Pure: state and translator in, message out.
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
-import type { FinalResult, JobNotice } from '../jobs/service.ts';
+import type { FinalResult } from '../jobs/service.ts';
 import type { JobRow } from '../jobs/ledger.ts';
 import type { LostReason, Notice } from '../jobs/user-error.ts';
 import { progressBar, truncate } from '../text/format.ts';
 import { encodeCustomId } from './custom-ids.ts';
 import type { MessageKey, MessageValues, Translator } from './i18n/index.ts';
+
+/** The reaction on a job's message that cancels the job (the bot adds it; reactions.ts acts on it). */
+export const CANCEL_EMOJI = '❌';
 
 export interface LiveState {
   /** waiting: in the bot's own queue; queued: pending on a ComfyUI server. */
@@ -219,14 +222,17 @@ function lostReason(reason: LostReason | string, tr: Translator): string {
 /** The parameters shown under a result, each with its name in the reader's language. */
 const PARAM_FIELDS = ['steps', 'cfg', 'checkpoint', 'sampler', 'denoise', 'width', 'height', 'lora'] as const;
 
+/** An option value as the user gave it: text as is, anything else as JSON. */
+const paramText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
 function paramFields(job: JobRow, result: Extract<FinalResult, { kind: 'success' }>, tr: Translator): NonNullable<APIEmbed['fields']> {
   const fields: NonNullable<APIEmbed['fields']> = [];
   const seed = job.params['seed'] ?? Object.values(result.seeds)[0];
   // Values as the workflow ran them (a seed is copied and pasted: no digit grouping).
-  if (seed !== undefined) fields.push({ name: tr.t('field.seed'), value: String(seed), inline: true });
+  if (seed !== undefined) fields.push({ name: tr.t('field.seed'), value: paramText(seed), inline: true });
   for (const key of PARAM_FIELDS) {
     const v = job.params[key];
-    if (v !== undefined && v !== null && v !== '') fields.push({ name: tr.t(`field.${key}`), value: truncate(String(v), 1024), inline: true });
+    if (v !== undefined && v !== null && v !== '') fields.push({ name: tr.t(`field.${key}`), value: truncate(paramText(v), 1024), inline: true });
   }
   fields.push({ name: tr.t('field.time'), value: tr.duration(result.durationMs), inline: true });
   return fields.slice(0, 25);

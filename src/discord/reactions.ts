@@ -2,9 +2,8 @@
 // checked before (bot.ts), which also looked up the member who reacted.
 import { PermissionFlagsBits, type GuildMember, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
 import type { BotContext } from './context.ts';
+import { CANCEL_EMOJI } from './job-view.ts';
 import { canCancel } from './permissions.ts';
-
-export const CANCEL_EMOJI = '❌';
 
 export async function handleReaction(
   reaction: MessageReaction | PartialMessageReaction,

@@ -2,7 +2,7 @@
 // Use as input): the reply is deferred, the job recorded and queued, and the
 // reply becomes the job's message. Access was checked before any handler ran
 // (bot.ts); a refusal or failure is thrown to the dispatcher, which answers it.
-import { DiscordAPIError, type ChatInputCommandInteraction, type GuildMember, type Message, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { DiscordAPIError, type ChatInputCommandInteraction, type Message, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
 import { UserError } from '../jobs/user-error.ts';
@@ -55,7 +55,7 @@ export async function deferJobReply(interaction: StartingInteraction): Promise<M
 /** A member of one of PRIORITY_ROLES: their jobs go before everyone else's (decided when a job is accepted). */
 export function hasPriority(interaction: StartingInteraction, ctx: BotContext): boolean {
   const roles = ctx.config.PRIORITY_ROLES;
-  return roles.length > 0 && roleIdsOf(interaction.member as GuildMember | { roles: string[] } | null).some((r) => roles.includes(r));
+  return roles.length > 0 && roleIdsOf(interaction.member).some((r) => roles.includes(r));
 }
 
 export async function startJob(

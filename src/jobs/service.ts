@@ -53,9 +53,6 @@ export type FinalResult =
   /** `reason` is a string in rows written before reasons were codes: shown as it is. */
   | { kind: 'lost'; reason: LostReason | string };
 
-/** Something that happened to a job that its user should know of, as a catalogue code with data (the Discord side words it). */
-export type JobNotice = Notice;
-
 export type JobUpdate =
   /** Waiting in the bot's queue: `position` − 1 prompts start before it. */
   | { kind: 'waiting'; job: JobRow; position: number; total: number; paused: boolean }
@@ -65,6 +62,7 @@ export type JobUpdate =
   | { kind: 'progress'; job: JobRow; value: number; max: number; node: string | undefined }
   | { kind: 'executing'; job: JobRow; node: string }
   | { kind: 'preview'; job: JobRow; image: Buffer; mime: string }
+  /** Something that happened to the job that its user should know of, as a catalogue code with data (the Discord side words it). */
   | { kind: 'notice'; job: JobRow; notice: Notice }
   | { kind: 'finished'; job: JobRow; result: FinalResult };
 
@@ -171,10 +169,10 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       send: (row, backend) => this.startPost(row, backend),
       ...(o.shared ? { lease: { holder: o.shared.holder, ttlMs: 6_000 } } : {}),
     });
-    o.pool.on('down', (b) => void this.failover(b));
+    o.pool.on('down', (b) => this.failover(b));
     o.pool.on('up', () => {
       void this.recoverClaims();
-      this.changed();
+      void this.changed();
     });
     // A server's queue count changed (someone's prompt started or ended): it may have room now.
     o.pool.on('queue', () => {
@@ -481,7 +479,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     void job.done.then((result) => {
       if (!stillOurs()) return;
       this.live.delete(id);
-      void this.conclude(id, result);
+      this.conclude(id, result);
     });
   }
 
@@ -510,7 +508,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     });
   }
 
-  private async conclude(id: string, result: JobResult, lost: LostReason = { code: 'server_forgot', data: {} }): Promise<void> {
+  private conclude(id: string, result: JobResult, lost: LostReason = { code: 'server_forgot', data: {} }): void {
     const row = this.o.ledger.get(id);
     if (!row || row.state === 'finished' || row.state === 'delivered' || row.state === 'waiting') return;
     const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
@@ -666,7 +664,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       if (row.state === 'waiting' || row.state === 'dispatching' || row.state === 'submitting') continue;
       const backend = this.o.pool.byUrl(row.server);
       if (!backend) {
-        await this.conclude(
+        this.conclude(
           row.id,
           { status: 'lost', promptId: row.promptId, reason: 'server_removed' },
           { code: 'server_removed', data: {} },
@@ -678,7 +676,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     }
     if (rows.length) this.o.log.info('resumed unfinished jobs', { count: rows.length });
     this.started = true;
-    this.dispatcher.start(() => this.recoverClaims());
+    this.dispatcher.start(() => void this.recoverClaims());
     if (this.o.shared) {
       // A job another process posted is followed when it says so; this catches a message that never came.
       const timer = setInterval(() => {
@@ -789,7 +787,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
    * queue (in the order they were sent there), to run next on another server, and
    * their users are told. With no other server up they stay where they are.
    */
-  private async failover(down: Backend): Promise<void> {
+  private failover(down: Backend): void {
     const rows = this.o.ledger
       .unfinished(this.shard)
       .filter((r) => r.server === down.url && isOnServer(r.state) && !this.posting.has(r.id));
@@ -897,7 +895,7 @@ export function modelsOf(workflow: ApiWorkflow): ModelKey {
   let checkpoint: string | null = null;
   const loras: string[] = [];
   for (const node of Object.values(workflow)) {
-    const inputs = node.inputs as Record<string, unknown>;
+    const inputs = node.inputs;
     if (checkpoint === null && typeof inputs['ckpt_name'] === 'string') checkpoint = inputs['ckpt_name'];
     if (typeof inputs['lora_name'] === 'string') loras.push(inputs['lora_name']);
   }

@@ -75,13 +75,14 @@ export class BotMetrics {
       buckets: WAIT_BUCKETS,
       registers,
     });
-    const self = this;
+    const botQueueDepth = () => this.botQueueDepth();
+    const backends = () => this.pool?.backends ?? [];
     new Gauge({
       name: 'comfycord_bot_queue_depth',
       help: 'Jobs waiting in the bot for a server to have room.',
       registers,
       collect() {
-        this.set(self.botQueueDepth());
+        this.set(botQueueDepth());
       },
     });
     new Gauge({
@@ -91,7 +92,7 @@ export class BotMetrics {
       registers,
       collect() {
         this.reset();
-        for (const b of self.pool?.backends ?? []) {
+        for (const b of backends()) {
           if (b.queueRemaining !== undefined) this.set({ server: redactUrl(b.url) }, b.queueRemaining);
         }
       },
@@ -103,7 +104,7 @@ export class BotMetrics {
       registers,
       collect() {
         this.reset();
-        for (const b of self.pool?.backends ?? []) this.set({ server: redactUrl(b.url) }, b.healthy ? 1 : 0);
+        for (const b of backends()) this.set({ server: redactUrl(b.url) }, b.healthy ? 1 : 0);
       },
     });
     this.discordRequests = new Counter({

@@ -153,7 +153,7 @@ function valuesSchema(loaded: LoadedWorkflow, uploads: Record<string, UploadAnsw
   const uploaded = (o: ManifestOption) => (o.type === 'image' || o.type === 'mask') && uploads[o.name] !== undefined;
   const key = options.filter(uploaded).map((o) => o.name).join('\0');
   let byUploads = schemas.get(loaded);
-  if (!byUploads) schemas.set(loaded, (byUploads = new Map()));
+  if (!byUploads) schemas.set(loaded, (byUploads = new Map<string, z.ZodType>()));
   const cached = byUploads.get(key);
   if (cached) return cached;
   const shape = Object.fromEntries(

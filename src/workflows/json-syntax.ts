@@ -9,11 +9,14 @@ export interface JsonSyntaxProblem {
   reason: string;
 }
 
-class Stop {
+/** Thrown inside the scanner where the text stops being JSON; never escapes findJsonSyntaxProblem. */
+class Stop extends Error {
   constructor(
     readonly offset: number,
     readonly reason: string,
-  ) {}
+  ) {
+    super(reason);
+  }
 }
 
 /** Where `text` first stops being valid JSON, or undefined if it is valid. */

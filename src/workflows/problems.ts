@@ -24,7 +24,8 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `an array (${truncate(JSON.stringify(value))})`;
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return JSON.stringify(truncate(value));
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return `a ${typeof value}`;
 }
 
 function truncate(s: string, max = 60): string {

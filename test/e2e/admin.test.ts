@@ -28,7 +28,7 @@ async function admin(h: Harness, sub: string, options: Option[] = [], extra: { p
   const sent = await h.discord.sendSubcommand({
     name: 'admin',
     subcommand: sub,
-    options: options as never,
+    options,
     user: extra.user ?? 'owner',
     permissions: extra.permissions ?? MANAGER,
     ...(extra.locale ? { locale: extra.locale as never } : {}),

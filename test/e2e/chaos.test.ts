@@ -22,7 +22,6 @@ async function harness(options: Parameters<typeof startHarness>[0]): Promise<Har
   return h;
 }
 
-const isFinal = (m: StoredMessage) => /done in|failed|lost|Cancelled/.test(m.content ?? '');
 const finalVersions = (m: StoredMessage) => m.history.filter((v) => (v.content ?? '').includes('done in')).length;
 
 describe('chaos', () => {

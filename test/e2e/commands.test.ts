@@ -3,7 +3,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApiWorkflow, ComfyHttp } from '../../src/comfy/index.ts';
 import type { StoredMessage } from '../fakes/discord/index.ts';
-import { BOT_TOKEN, startHarness, type Harness } from '../support/bot-harness.ts';
+import { BOT_TOKEN, jobIdOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import { recordedWorkflow } from '../support/recordings.ts';
 
 let h: Harness | undefined;
@@ -64,7 +64,7 @@ describe('commands', () => {
     h = await startHarness({ comfy: { stepMs: 0 } });
     const token = await h.generate('txt2img', { prompt: 'for the history' });
     const final = await h.reply(token, isFinal);
-    const jobId = /job (\w+)/.exec(final.embeds?.[0]?.footer?.text ?? '')![1]!;
+    const jobId = jobIdOf(final);
     const list = await command(h, 'history');
     expect(list.content).toContain(`\`${jobId}\``);
     const one = await command(h, 'history', [{ name: 'job', type: 3, value: jobId }]);

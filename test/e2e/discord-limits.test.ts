@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../fakes/discord/index.ts';
-import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { jobIdOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 
 let h: Harness | undefined;
@@ -70,7 +70,7 @@ describe('a modal titled from a long workflow name', () => {
 
     const token = await h.generate('txt2img', { prompt: 'source' });
     const first = await h.reply(token, isFinal);
-    const jobId = /job (\w+)/.exec(first.embeds?.[0]?.footer?.text ?? '')?.[1]!;
+    const jobId = jobIdOf(first);
     const button = await h.discord.sendButton({ customId: `use:${jobId}:0`, message: first.id, user: 'ana' });
     await h.discord.waitForRequest((r) => r.route.startsWith(`/interactions/${button.id}/`));
     const shown = h.discord.interaction(button.token)?.modal as { title: string } | undefined;

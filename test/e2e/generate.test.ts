@@ -176,6 +176,6 @@ describe('/generate', () => {
     expect(h.logs.length).toBeGreaterThan(3);
     expect(h.logs.join('\n')).not.toContain(BOT_TOKEN);
     expect(h.logs.join('\n')).not.toContain(token);
-    for (const line of h.logs) expect(() => JSON.parse(line)).not.toThrow();
+    for (const line of h.logs) expect((): unknown => JSON.parse(line)).not.toThrow();
   });
 });

@@ -219,7 +219,7 @@ describe('registered commands', () => {
     const walk = (where: string, options: APIApplicationCommandOption[] | undefined) => {
       for (const o of options ?? []) {
         check(`${where} ${o.name}`, o);
-        if ('options' in o) walk(`${where} ${o.name}`, o.options as APIApplicationCommandOption[]);
+        if ('options' in o) walk(`${where} ${o.name}`, o.options);
         for (const c of ('choices' in o ? (o.choices ?? []) : []) as Array<{ name: string; name_localizations?: Record<string, string> | null }>) {
           choices++;
           if (!c.name_localizations?.['zh-CN']) missing.push(`${where} ${o.name} choice ${c.name}`);

@@ -3,10 +3,10 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationCommandOptionType } from 'discord.js';
+import { ApplicationCommandOptionType, ComponentType } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../fakes/discord/index.ts';
-import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { jobIdOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import { REPO_ROOT } from '../support/recordings.ts';
 import { waitFor } from '../support/wait.ts';
 import { makePng } from '../fakes/comfy/index.ts';
@@ -106,7 +106,7 @@ describe('workflows in Discord', () => {
     h = await startHarness({ comfy: { stepMs: 0 } });
     const token = await h.generate('txt2img', { prompt: 'reroll me', steps: 3, seed: 5 });
     const first = await h.reply(token, isFinal);
-    const jobId = /job (\w+)/.exec(first.embeds?.[0]?.footer?.text ?? '')?.[1]!;
+    const jobId = jobIdOf(first);
     const sent = await h.discord.sendButton({ customId: `reroll:${jobId}`, message: first.id, user: 'ana' });
     const second = await h.reply(sent.token, isFinal);
     const seed = second.embeds?.[0]?.fields?.find((f) => f.name === 'Seed')?.value;
@@ -120,9 +120,11 @@ describe('workflows in Discord', () => {
     h = await startHarness({ comfy: { stepMs: 0 } });
     const token = await h.generate('txt2img', { prompt: 'source' });
     const first = await h.reply(token, isFinal);
-    const jobId = /job (\w+)/.exec(first.embeds?.[0]?.footer?.text ?? '')?.[1]!;
+    const jobId = jobIdOf(first);
     await h.discord.sendButton({ customId: `use:${jobId}:0`, message: first.id, user: 'ana' });
-    await h.discord.waitForRequest((r) => (r.route ?? '').endsWith('/callback') && (r.json as { type?: number })?.type === 9);
+    const shown = await h.discord.waitForRequest((r) => (r.route ?? '').endsWith('/callback') && (r.json as { type?: number })?.type === 9);
+    // The prompt field sits in a label component, not in a (deprecated) action row.
+    expect((shown.json as { data: { components: { type: number }[] } }).data.components.map((c) => c.type)).toEqual([ComponentType.Label]);
     const modal = await h.discord.sendModalSubmit({ customId: `usemodal:${jobId}:0`, fields: { prompt: 'now in watercolour' }, message: first.id, user: 'ana' });
     const second = await h.reply(modal.token, isFinal);
     expect(second.embeds?.[0]?.title).toBe('img2img');
@@ -135,7 +137,7 @@ describe('workflows in Discord', () => {
     const image = h.discord.addAttachment({ filename: 'cat.png', contentType: 'image/png', bytes: makePng(32, 32, [1, 2, 3]) });
     const token = await h.generate('img2img', { prompt: 'keep me' }, { attachments: { image } });
     const first = await h.reply(token, isFinal);
-    const jobId = /job (\w+)/.exec(first.embeds?.[0]?.footer?.text ?? '')?.[1]!;
+    const jobId = jobIdOf(first);
     await waitFor(() => h!.bot.ledger.get(jobId)?.state === 'delivered');
     expect(existsSync(join(h.dataDir, 'inputs', jobId))).toBe(true);
     expect(await h.bot.service.pruneInputs(0, Date.now() + 1)).toBe(1);
@@ -149,7 +151,7 @@ describe('workflows in Discord', () => {
     h = await startHarness({ comfy: { stepMs: 0 } });
     const token = await h.generate('txt2img', { prompt: 'survives restarts', seed: 9 });
     const first = await h.reply(token, isFinal);
-    const jobId = /job (\w+)/.exec(first.embeds?.[0]?.footer?.text ?? '')?.[1]!;
+    const jobId = jobIdOf(first);
     await h.stopBot();
     const again = await startHarness({ reuse: { comfies: h.comfies, discord: h.discord, dataDir: h.dataDir } });
     try {

@@ -49,6 +49,16 @@ async function submit(fake: FakeComfy, body: string): Promise<string> {
   return (JSON.parse(response.text) as { prompt_id: string }).prompt_id;
 }
 
+/** What POST /prompt answers: the queued prompt, or why it was refused. */
+interface PromptAnswer {
+  prompt_id?: string;
+  number?: number;
+  error?: { type: string };
+  node_errors: Record<string, { errors: unknown[] }>;
+}
+
+const promptAnswer = (text: string) => JSON.parse(text) as PromptAnswer;
+
 async function getJson(fake: FakeComfy, path: string): Promise<Json> {
   const response = await fetch(`${fake.url}${path}`);
   expect(response.status).toBe(200);
@@ -142,7 +152,7 @@ describe('FakeComfy: a run over the socket, as recorded', () => {
     // The recorded run had the previous prompt's nodes cached; replay that prompt first.
     const warmup = await submit(fake, requestBody('no-socket-client'));
     await fake.waitForHistory(warmup);
-    const idle = (f: Frame) => f.kind === 'text' && f.type === 'status' && f.data.status.exec_info.queue_remaining === 0;
+    const idle = (f: Frame) => f.kind === 'text' && f.type === 'status' && f.data.status?.exec_info.queue_remaining === 0;
     await other.waitFor(idle, { from: 1 });
     const from = other.size;
     const mainFrom = main.size;
@@ -230,9 +240,9 @@ describe('FakeComfy: POST /prompt validation, as recorded', () => {
     const inputs = (p: JsonObject, id: string) => (p.get(id) as JsonObject).get('inputs') as JsonObject;
 
     let response = await post(fake, '/prompt', prompt((p) => inputs(p, '3').set('steps', 20000)));
-    let body = JSON.parse(response.text);
+    let body = promptAnswer(response.text);
     expect(response.status).toBe(400);
-    expect(body.node_errors['3'].errors[0]).toMatchObject({
+    expect(body.node_errors['3']?.errors[0]).toMatchObject({
       type: 'value_bigger_than_max',
       message: 'Value 20000 bigger than max of 10000',
       details: 'steps',
@@ -243,8 +253,8 @@ describe('FakeComfy: POST /prompt validation, as recorded', () => {
     expect(response.text).toContain('"message": "Value -1.0 smaller than min of 0.0"');
 
     response = await post(fake, '/prompt', prompt((p) => inputs(p, '3').delete('seed')));
-    body = JSON.parse(response.text);
-    expect(body.node_errors['3'].errors[0]).toEqual({
+    body = promptAnswer(response.text);
+    expect(body.node_errors['3']?.errors[0]).toEqual({
       type: 'required_input_missing',
       message: 'Required input is missing',
       details: 'seed',
@@ -252,9 +262,9 @@ describe('FakeComfy: POST /prompt validation, as recorded', () => {
     });
 
     response = await post(fake, '/prompt', prompt((p) => inputs(p, '8').set('samples', ['42', 0])));
-    body = JSON.parse(response.text);
-    expect(body.error.type).toBe('prompt_outputs_failed_validation');
-    expect(body.node_errors['8'].errors[0]).toMatchObject({
+    body = promptAnswer(response.text);
+    expect(body.error?.type).toBe('prompt_outputs_failed_validation');
+    expect(body.node_errors['8']?.errors[0]).toMatchObject({
       type: 'exception_during_inner_validation',
       details: "'42'",
       // As in ComfyUI: the exception is charged to the node holding the bad link, seen from its consumer.
@@ -271,7 +281,7 @@ describe('FakeComfy: POST /prompt validation, as recorded', () => {
     expect((await post(fake, '/prompt', body({}))).text).toContain('"number": 0,');
     expect((await post(fake, '/prompt', body({ front: true }))).text).toContain('"number": -1,');
     const chosen = '11111111-2222-3333-4444-555555555555';
-    const response = JSON.parse((await post(fake, '/prompt', body({ prompt_id: chosen }))).text);
+    const response = promptAnswer((await post(fake, '/prompt', body({ prompt_id: chosen }))).text);
     expect(response).toEqual({ prompt_id: chosen, number: 2, node_errors: {} });
   });
 });
@@ -329,7 +339,7 @@ describe('FakeComfy: queue, interrupt, history', () => {
     fake.release();
     const last = Object.keys(ids).find((id) => ids[id] === 'queue-b-normal') as string;
     await socket.waitFor(isEnd(last), { from });
-    const order = socket.texts(from).filter((f) => f.type === 'execution_start').map((f) => ids[f.data.prompt_id]);
+    const order = socket.texts(from).filter((f) => f.type === 'execution_start').map((f) => ids[f.data.prompt_id ?? '']);
     expect(order).toEqual(['queue-f-number-neg', 'queue-e-front', 'queue-d-number-5', 'queue-b-normal']);
   });
 
@@ -552,12 +562,12 @@ describe('FakeComfy: faults', () => {
     expect((await fetch(`${fake.url}/view?filename=bot_00001_.png&type=output`)).status).toBe(200);
 
     const again = await connect(fake, 'main-client');
-    const response = JSON.parse((await post(fake, '/prompt', requestBody('txt2img'))).text);
+    const response = promptAnswer((await post(fake, '/prompt', requestBody('txt2img'))).text);
     expect(response.number).toBe(0);
     const cached = await again.waitForMessage('execution_cached', (d) => d.prompt_id === response.prompt_id);
     expect(cached.data.nodes).toEqual([]);
     const executed = await again.waitForMessage('executed', (d) => d.prompt_id === response.prompt_id);
-    expect(executed.data.output.images[0].filename).toBe('bot_00002_.png');
+    expect(executed.data.output?.images[0]?.filename).toBe('bot_00002_.png');
   });
 
   it('refuses connections while killed and serves again after revive', async () => {

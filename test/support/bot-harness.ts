@@ -131,3 +131,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   return harness;
 }
+
+/** The job id a result message names in its footer ("job <id>"). */
+export function jobIdOf(message: StoredMessage): string {
+  const id = /job (\w+)/.exec(message.embeds?.[0]?.footer?.text ?? '')?.[1];
+  if (!id) throw new Error(`no job id in the footer of ${JSON.stringify(message.embeds?.[0]?.footer)}`);
+  return id;
+}

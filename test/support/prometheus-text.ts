@@ -119,7 +119,7 @@ function checkSampleForType(family: MetricFamily, sample: Sample, fail: (why: st
     case 'histogram':
       if (sample.name === `${family.name}_bucket`) {
         if (sample.labels['le'] === undefined) fail('a histogram bucket needs an "le" label');
-        parseValue(sample.labels['le']!, () => fail(`bad le ${sample.labels['le']}`));
+        parseValue(sample.labels['le'], () => fail(`bad le ${sample.labels['le']}`));
       } else if (sample.name !== `${family.name}_sum` && sample.name !== `${family.name}_count`) {
         fail(`sample ${sample.name} in histogram ${family.name}`);
       } else if ('le' in sample.labels) {
@@ -160,11 +160,10 @@ function checkHistogram(family: MetricFamily): void {
 }
 
 function parseSample(line: string, fail: (why: string) => never): Sample {
-  let i = 0;
   const nameMatch = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line);
   if (!nameMatch) fail('a sample must start with a metric name');
-  const name = nameMatch![0];
-  i = name.length;
+  const name = nameMatch[0];
+  let i = name.length;
   const labels: Record<string, string> = {};
   if (line[i] === '{') {
     i++;
@@ -175,7 +174,7 @@ function parseSample(line: string, fail: (why: string) => never): Sample {
       }
       const labelMatch = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(i));
       if (!labelMatch) fail('bad label name');
-      const label = labelMatch![0];
+      const label = labelMatch[0];
       if (!LABEL_NAME.test(label) || label.startsWith('__')) fail(`bad or reserved label name ${label}`);
       if (label in labels) fail(`label ${label} twice`);
       i += label.length;
@@ -212,11 +211,11 @@ function parseSample(line: string, fail: (why: string) => never): Sample {
   const rest = line.slice(i);
   const m = /^[ \t]+(\S+)(?:[ \t]+(\S+))?[ \t]*$/.exec(rest);
   if (!m) fail('a sample needs a value after its name and labels');
-  const value = parseValue(m![1]!, () => fail(`bad value ${m![1]}`));
+  const value = parseValue(m[1]!, () => fail(`bad value ${m[1]}`));
   const sample: Sample = { name, labels, value };
-  if (m![2] !== undefined) {
-    if (!/^-?\d+$/.test(m![2])) fail(`bad timestamp ${m![2]}`);
-    sample.timestamp = Number(m![2]);
+  if (m[2] !== undefined) {
+    if (!/^-?\d+$/.test(m[2])) fail(`bad timestamp ${m[2]}`);
+    sample.timestamp = Number(m[2]);
   }
   return sample;
 }

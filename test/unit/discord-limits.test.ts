@@ -74,7 +74,7 @@ describe('fitRequest', () => {
     form.append('payload_json', JSON.stringify({ content: 'y'.repeat(2100), attachments: [{ id: '0', filename: 'a.png' }] }));
     form.append('files[0]', new Blob([Buffer.from('png')]), 'a.png');
     expect(fitRequest({ body: form })).toEqual(['content']);
-    expect(JSON.parse(form.get('payload_json') as string).content).toHaveLength(2000);
+    expect((JSON.parse(form.get('payload_json') as string) as { content: string }).content).toHaveLength(2000);
     expect((form.get('files[0]') as File).name).toBe('a.png');
   });
 });
@@ -89,7 +89,8 @@ describe('the discord.js client', () => {
         rest: {
           retries: 0,
           makeRequest: async (_url, init) => {
-            sent.push(String(init.body));
+            if (typeof init.body !== 'string') throw new Error('expected a JSON body');
+            sent.push(init.body);
             return new Response(JSON.stringify({ id: '1' }), { status: 200, headers: { 'content-type': 'application/json' } });
           },
         },

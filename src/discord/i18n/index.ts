@@ -24,7 +24,8 @@ export function pickLocale(userLocale: string | null | undefined, guildLocale: s
 
 export interface Translator {
   readonly locale: string;
-  t(key: MessageKey, values?: MessageValues): string;
+  /** A function, not a method: `const t = tr.t` works. */
+  t: (key: MessageKey, values?: MessageValues) => string;
   number(n: number): string;
   /** `850 ms`, `12s`, `1m 05s`, `2h 03m` in the locale's words. */
   duration(ms: number): string;

@@ -1,4 +1,4 @@
-import type { JsonObject } from './py-json.ts';
+import type { Json, JsonObject } from './py-json.ts';
 
 /**
  * ComfyUI's ExecutionList (comfy_execution/graph.py): the order nodes run in. The
@@ -57,7 +57,7 @@ export class ExecutionList {
   private inputs(id: string): JsonObject {
     const node = this.prompt.get(id);
     const inputs = node instanceof Map ? node.get('inputs') : undefined;
-    return inputs instanceof Map ? inputs : new Map();
+    return inputs instanceof Map ? inputs : new Map<string, Json>();
   }
 
   private addStrongLink(from: string, to: string): void {

@@ -78,7 +78,7 @@ const IMAGE_LOADERS = new Set(['LoadImage', 'LoadImageMask']);
 
 function inputsOf(node: Json | undefined): JsonObject {
   const inputs = node instanceof Map ? node.get('inputs') : undefined;
-  return inputs instanceof Map ? inputs : new Map();
+  return inputs instanceof Map ? inputs : new Map<string, Json>();
 }
 
 function samplerSteps(classType: string, inputs: JsonObject): number | null {
@@ -95,7 +95,7 @@ function samplerSteps(classType: string, inputs: JsonObject): number | null {
 /** The checkpoint a prompt's loader names (execution logs). */
 function checkpointOf(prompt: JsonObject): string | null {
   for (const node of prompt.values()) {
-    if (!(node instanceof Map) || !CHECKPOINT_LOADERS.has(String(node.get('class_type')))) continue;
+    if (!(node instanceof Map) || !CHECKPOINT_LOADERS.has(pyStr(node.get('class_type')))) continue;
     const name = inputsOf(node).get('ckpt_name');
     if (typeof name === 'string') return name;
   }
@@ -233,7 +233,7 @@ export class Executor {
     const cachedNodes = [...prompt.keys()].filter((id) => cache.get(keys.get(id)) !== undefined);
     addMessage('execution_cached', { nodes: cachedNodes, prompt_id: promptId }, false);
 
-    const classOf = (id: string): string => String((prompt.get(id) as JsonObject | undefined)?.get('class_type'));
+    const classOf = (id: string): string => pyStr((prompt.get(id) as JsonObject | undefined)?.get('class_type'));
     const list = new ExecutionList(
       prompt,
       (id) => cache.get(keys.get(id)) !== undefined,
@@ -359,7 +359,7 @@ export class Executor {
     for (const [name, value] of inputsOf(prompt.get(nodeId))) {
       if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string') {
         const from = prompt.get(value[0]) as JsonObject | undefined;
-        const types = this.deps.catalog.outputTypes(String(from?.get('class_type')));
+        const types = this.deps.catalog.outputTypes(pyStr(from?.get('class_type')));
         out.set(name, [`<${pyStr(types[num(value[1])] ?? 'object')} from node ${value[0]}>`]);
       } else out.set(name, [value]);
     }

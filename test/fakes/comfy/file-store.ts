@@ -100,7 +100,7 @@ export class FileStore {
    */
   private countName(key: string, name: string): void {
     let counters = this.counters.get(key);
-    if (!counters) this.counters.set(key, (counters = new Map()));
+    if (!counters) this.counters.set(key, (counters = new Map<string, number>()));
     for (let at = name.indexOf('_'); at >= 0; at = name.indexOf('_', at + 1)) {
       const prefix = name.slice(0, at);
       const digitsText = name.slice(at + 1).split('_')[0] ?? '';

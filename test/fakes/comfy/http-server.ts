@@ -132,6 +132,7 @@ export class HttpFrontend {
     let json: unknown;
     if (contentType.startsWith('multipart/form-data') || contentType.startsWith('application/x-www-form-urlencoded')) {
       try {
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- undici discourages it for servers because it buffers the whole body; a test fake's bodies are small and already buffered
         form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
       } catch {
         form = null;

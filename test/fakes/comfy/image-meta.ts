@@ -1,4 +1,4 @@
-import { num, type Json, type JsonObject } from './py-json.ts';
+import { num, pyStr, type Json, type JsonObject } from './py-json.ts';
 import type { ImageSize } from './png.ts';
 
 export interface ImageMeta {
@@ -43,9 +43,9 @@ function resolve(
 ): ImageMeta {
   const node = prompt.get(nodeId);
   if (!(node instanceof Map)) return DEFAULT;
-  const classType = String(node.get('class_type'));
+  const classType = pyStr(node.get('class_type'));
   const rawInputs = node.get('inputs');
-  const inputs: JsonObject = rawInputs instanceof Map ? rawInputs : new Map();
+  const inputs: JsonObject = rawInputs instanceof Map ? rawInputs : new Map<string, Json>();
 
   const upstream = (): ImageMeta => {
     for (const value of inputs.values()) {

@@ -23,9 +23,7 @@ import { ServerState } from './server-state.ts';
 import { WsHub, type SocketInfo } from './ws-hub.ts';
 
 export { makePng, readImageSize } from './png.ts';
-export { makeJpeg } from './jpeg.ts';
-export { makeWebp } from './webp.ts';
-export type { LoggedRequest, LoggedFile } from './request-log.ts';
+export type { LoggedRequest } from './request-log.ts';
 export type { RequestMatcher, FailResponse } from './request-faults.ts';
 export type { NodeError } from './node-faults.ts';
 export type { SocketInfo } from './ws-hub.ts';

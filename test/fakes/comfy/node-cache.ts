@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { pyJson, type Json, type JsonObject } from './py-json.ts';
+import { pyJson, pyStr, type Json, type JsonObject } from './py-json.ts';
 
 export interface CachedOutput {
   /** What the node showed (`{"images": [...]}` for SaveImage); replayed as `executed` on a cache hit. */
@@ -25,9 +25,9 @@ export function computeSignatures(
     const node = prompt.get(id);
     if (!(node instanceof Map) || visiting.has(id)) return `missing:${id}`;
     visiting.add(id);
-    const classType = String(node.get('class_type'));
+    const classType = pyStr(node.get('class_type'));
     const rawInputs = node.get('inputs');
-    const inputs: JsonObject = rawInputs instanceof Map ? rawInputs : new Map();
+    const inputs: JsonObject = rawInputs instanceof Map ? rawInputs : new Map<string, Json>();
     const parts: Json[] = [];
     for (const name of [...inputs.keys()].sort()) {
       const value = inputs.get(name) ?? null;

@@ -172,7 +172,7 @@ export class NodeCatalog {
     const raw = (input?.get(ref.category) as JsonObject | undefined)?.get(ref.name);
     const list = Array.isArray(raw) ? raw : [raw ?? null];
     const extra = list[1];
-    return { type: list[0] ?? null, extra: extra instanceof Map ? extra : new Map() };
+    return { type: list[0] ?? null, extra: extra instanceof Map ? extra : new Map<string, Json>() };
   }
 
   renderAll(): string {

@@ -12,6 +12,7 @@ export class PyError extends Error {
 
 export const keyError = (key: unknown): PyError => new PyError('KeyError', pyRepr(key));
 
+// eslint-disable-next-line no-control-regex -- Python's str.strip() also strips \x1c-\x1f, and so must we
 const WHITESPACE = /^[\s\u001c-\u001f]+|[\s\u001c-\u001f]+$/g;
 const INT_LITERAL = /^[+-]?\d+(?:_\d+)*$/;
 const FLOAT_LITERAL = /^[+-]?(?:(?:\d+(?:_\d+)*)?\.?\d+(?:_\d+)*(?:[eE][+-]?\d+(?:_\d+)*)?|\d+(?:_\d+)*\.(?:[eE][+-]?\d+(?:_\d+)*)?)$/;

@@ -97,7 +97,7 @@ function quote(s: string): string {
  * rendered (null until then): /history, /queue and every saved PNG repeat the
  * same workflow.
  */
-const settled = new WeakMap<JsonObject, string | null>();
+const settled = new WeakMap<Map<string, unknown>, string | null>();
 
 /** Declares that `value` will not change any more, so pyJson renders it once; returns it. */
 export function settle(value: JsonObject): JsonObject {
@@ -130,10 +130,11 @@ export function pyJson(value: unknown): string {
     return `${out}]`;
   }
   if (!(value instanceof Map)) return dict(Object.entries(value as Record<string, unknown>));
-  const known = settled.get(value);
+  const map = value as Map<string, unknown>;
+  const known = settled.get(map);
   if (known) return known;
-  const text = dict(value as Map<string, unknown>);
-  if (known === null) settled.set(value, text);
+  const text = dict(map);
+  if (known === null) settled.set(map, text);
   return text;
 }
 
@@ -168,7 +169,8 @@ export function pyStr(value: unknown, nested = false): string {
   if (typeof value === 'object') {
     return `{${Object.entries(value).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
   }
-  return String(value);
+  // Left: bigint (printed as Python prints an int), symbol and function (never in a prompt).
+  return typeof value === 'bigint' ? value.toString() : typeof value;
 }
 
 function reprString(s: string): string {
@@ -228,7 +230,8 @@ export function toPlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toPlain);
   if (value instanceof Map) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of value) out[k] = toPlain(v);
+    const map = value as Map<string, unknown>;
+    for (const [k, v] of map) out[k] = toPlain(v);
     return out;
   }
   if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {

@@ -3,17 +3,13 @@
  * tests: parsed order-preserving so node order and float text can be compared, and
  * normalised so ids and clocks do not get in the way.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { RECORDINGS_DIR as DIR } from '../../support/recordings.ts';
 import type { Frame } from './ws-recorder.ts';
 import { parsePyJson, pyJson, type Json, type JsonObject } from './py-json.ts';
 
 /** With a trailing slash: file names are appended to it. */
 export const RECORDINGS_DIR = `${DIR}/`;
-
-export function recordingsAvailable(): boolean {
-  return existsSync(`${RECORDINGS_DIR}http.json`);
-}
 
 export interface Exchange {
   step: string;

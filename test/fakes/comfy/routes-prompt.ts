@@ -87,7 +87,7 @@ export function registerPromptRoutes(router: Router, ctx: PromptRouteContext): v
       const prompt = json.get('prompt') ?? null;
       const promptId = json.has('prompt_id') ? pyStr(json.get('prompt_id')) : randomUUID();
       const valid = validatePrompt(prompt, ctx.catalog, imageExists, json.get('partial_execution_targets'));
-      let extraData: Json = json.has('extra_data') ? (json.get('extra_data') ?? null) : new Map();
+      const extraData: Json = json.has('extra_data') ? (json.get('extra_data') ?? null) : new Map();
       if (json.has('client_id')) {
         if (!(extraData instanceof Map)) throw new PyError('TypeError', `'${pyTypeName(extraData)}' object does not support item assignment`);
         extraData.set('client_id', json.get('client_id') ?? null);

@@ -86,9 +86,13 @@ export function maskSaver(files: FileStore): SaveFunction {
     if (!('filename' in original)) throw new ServerFault();
     const { name, folder: annotatedFolder } = annotated(String(original['filename']));
     if (!name || name.startsWith('/') || name.includes('..')) return;
-    const sourceFolder = annotatedFolder ?? folderType(String(original['type'] ?? 'output'));
+    // get_directory_by_type() knows only the folder names; anything else is None, a 400.
+    const type = original['type'] ?? 'output';
+    const sourceFolder = annotatedFolder ?? (typeof type === 'string' ? folderType(type) : undefined);
     if (!sourceFolder) return;
-    const sub = original['subfolder'] === undefined ? '' : String(original['subfolder']);
+    const sub = 'subfolder' in original ? original['subfolder'] : '';
+    // os.path.join() raises TypeError on anything but a string: a 500.
+    if (typeof sub !== 'string') throw new ServerFault();
     const source = resolveInside(sub, name);
     if (source === null || !files.isFile(sourceFolder, source)) return;
     const size = files.info(sourceFolder, source)?.size ?? { width: 512, height: 512 };

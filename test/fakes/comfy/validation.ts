@@ -115,7 +115,7 @@ class Validator {
   private validateNode(uniqueId: Json): Verdict {
     const node = getItem(this.prompt, uniqueId);
     const rawInputs = getItem(node, 'inputs');
-    const inputs: JsonObject = rawInputs instanceof Map ? rawInputs : new Map();
+    const inputs: JsonObject = rawInputs instanceof Map ? rawInputs : new Map<string, Json>();
     const classType = getItem(node, 'class_type') as string;
     const custom = CUSTOM_VALIDATORS[classType] ?? [];
     const errors: ErrorBody[] = [];

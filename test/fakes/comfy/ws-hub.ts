@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { pyJson } from './py-json.ts';
 
 export interface SocketInfo {
@@ -57,7 +57,8 @@ export class WsHub {
     this.flags.set(sid, {});
     let firstMessage = true;
 
-    ws.on('message', (data: RawData, isBinary: boolean) => {
+    // Text frames arrive as one Buffer (ws's default binaryType, 'nodebuffer').
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return;
       let message: unknown;
       try {

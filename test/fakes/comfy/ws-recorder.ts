@@ -1,12 +1,25 @@
 import WebSocket from 'ws';
 import { parsePyJson, toPlain, type Json } from './py-json.ts';
 
+/** The fields of ComfyUI's messages that tests read; each message has those its type carries. */
+export interface FrameData {
+  [field: string]: unknown;
+  prompt_id?: string;
+  node?: string | null;
+  value?: number;
+  sid?: string;
+  nodes?: string[];
+  executed?: string[];
+  output?: { images: { filename: string }[] };
+  status?: { exec_info: { queue_remaining: number } };
+}
+
 export type Frame =
   | {
       kind: 'text';
       type: string;
       /** Plain JS data, for assertions. */
-      data: any;
+      data: FrameData;
       /** Order-preserving parse (Maps, floats kept), for comparisons with the recordings. */
       exact: Json;
       raw: string;
@@ -78,7 +91,7 @@ export class WsRecorder {
   /** The first text message of this type (and matching `where`), past or future. */
   waitForMessage(
     type: string,
-    where: (data: any) => boolean = () => true,
+    where: (data: FrameData) => boolean = () => true,
     options: { from?: number; timeoutMs?: number } = {},
   ): Promise<Extract<Frame, { kind: 'text' }>> {
     return this.waitFor((f) => f.kind === 'text' && f.type === type && where(f.data), options) as Promise<
@@ -97,7 +110,7 @@ export class WsRecorder {
     else {
       const raw = data.toString('utf8');
       const exact = parsePyJson(raw);
-      const plain = toPlain(exact) as { type: string; data: unknown };
+      const plain = toPlain(exact) as { type: string; data: FrameData };
       frame = { kind: 'text', type: plain.type, data: plain.data, exact, raw };
     }
     const index = this.frames.push(frame) - 1;

@@ -6,7 +6,7 @@ import type { APIEmbed, APIMessageTopLevelComponent } from 'discord-api-types/v1
 import type { StoredAttachment } from './cdn.ts';
 import { stableSnowflake } from './snowflakes.ts';
 
-type Component = Record<string, unknown> & { type: number; id?: number };
+type Component = Record<string, unknown> & { type: ComponentType; id?: number };
 
 const SELECTS = new Set<number>([
   ComponentType.StringSelect,

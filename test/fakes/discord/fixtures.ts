@@ -4,7 +4,6 @@ import {
   GuildExplicitContentFilter,
   GuildMFALevel,
   GuildNSFWLevel,
-  GuildPremiumTier,
   GuildSystemChannelFlags,
   GuildVerificationLevel,
   Locale,
@@ -122,6 +121,7 @@ export function makeRole(options: {
   return {
     id: options.id,
     name: options.name,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated for readers, but Discord still sends it
     color: 0,
     colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
     hoist: false,
@@ -240,7 +240,7 @@ export function toAPIGuild(guild: FakeGuild): APIGuild {
     vanity_url_code: null,
     description: null,
     banner: null,
-    premium_tier: guild.premiumTier as GuildPremiumTier,
+    premium_tier: guild.premiumTier,
     premium_subscription_count: [0, 2, 7, 14][guild.premiumTier] ?? 0,
     preferred_locale: guild.preferredLocale,
     public_updates_channel_id: null,

@@ -122,10 +122,11 @@ export class Gateway {
       return;
     }
 
-    socket.on('message', (raw) => {
+    // Text frames arrive as one Buffer (ws's default binaryType, 'nodebuffer').
+    socket.on('message', (raw: Buffer) => {
       let packet: { op?: unknown; d?: unknown };
       try {
-        packet = JSON.parse(raw.toString());
+        packet = JSON.parse(raw.toString()) as { op?: unknown; d?: unknown };
       } catch {
         this.close(socket, session, 4002, 'Error while decoding payload.');
         return;

@@ -34,6 +34,7 @@ export async function parseBody(raw: Buffer, contentType: string | undefined): P
       return { raw, json: JSON.parse(raw.toString('utf8')) };
     }
     if (contentType.startsWith('multipart/form-data')) {
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- undici discourages it for servers because it buffers the whole body; a test fake's bodies are small and already buffered
       const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
       const parsed: ParsedBody = { raw, files: [] };
       for (const [field, value] of form.entries()) {

@@ -15,7 +15,6 @@ import type {
   APIUser,
   ApplicationFlags,
   GatewayIdentifyData,
-  InteractionType,
 } from 'discord-api-types/v10';
 import { toAPIAttachment, type CdnDownload } from './cdn.ts';
 import { Conformance, ConformanceError } from './conformance.ts';
@@ -57,16 +56,15 @@ import { DiscordWorld, type AddGuildOptions } from './world.ts';
 
 export type { AddGuildOptions } from './world.ts';
 export type { AutocompleteChoices, InteractionRecord } from './interactions.ts';
-export type { CdnDownload, StoredAttachment } from './cdn.ts';
+export type { CdnDownload } from './cdn.ts';
 export type { DispatchRecord, DispatchTarget, GatewayClose } from './gateway.ts';
-export type { FakeGuild, FakeGuildChannel, FakeTextChannel, FakeThreadChannel, PermissionsInput, PremiumTier } from './fixtures.ts';
-export type { LoggedFile, LoggedRequest } from './request-log.ts';
-export type { MessageVersion, StoredMessage, StoredReaction } from './message-store.ts';
+export type { FakeGuild, FakeTextChannel, FakeThreadChannel, PermissionsInput } from './fixtures.ts';
+export type { LoggedRequest } from './request-log.ts';
+export type { StoredMessage } from './message-store.ts';
 export type { ForcedResponse, RequestMatcher } from './response-overrides.ts';
 export type { Violation } from './openapi.ts';
 export { ConformanceError } from './conformance.ts';
-export { guildIdOnShard, shardOf, stableSnowflake } from './snowflakes.ts';
-export { uploadLimitBytes, DEFAULT_BOT_PERMISSIONS, DEFAULT_MEMBER_PERMISSIONS } from './fixtures.ts';
+export { guildIdOnShard, shardOf } from './snowflakes.ts';
 
 export interface FakeDiscordOptions {
   /** What GET /gateway/bot recommends. Default 1. */
@@ -611,7 +609,7 @@ export class FakeDiscord {
     return {
       id: ctx.id,
       token: ctx.token,
-      type: payload.type as InteractionType,
+      type: payload.type,
       guildId: ctx.guild?.id ?? null,
       channelId: ctx.channel.id,
       user: ctx.user,

@@ -49,6 +49,7 @@ function envelope<T extends InteractionType, D>(ctx: InvocationContext, type: T,
     token: ctx.token,
     version: 1,
     channel,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated for readers, but Discord still sends it
     channel_id: ctx.channel.id,
     app_permissions: ctx.appPermissions,
     locale: ctx.locale,
@@ -118,9 +119,11 @@ export function modalSubmitInteraction(
   fields: Record<string, string>,
   message?: APIMessage,
 ): APIModalSubmitInteraction {
-  const components = Object.entries(fields).map(([id, value]) => ({
-    type: ComponentType.ActionRow as const,
-    components: [{ type: ComponentType.TextInput as const, custom_id: id, value }],
+  // Each text input sits in a label, as in the modals the bot shows (action rows in modals are deprecated).
+  const components = Object.entries(fields).map(([id, value], i) => ({
+    type: ComponentType.Label as const,
+    id: 2 * i + 1,
+    component: { type: ComponentType.TextInput as const, id: 2 * i + 2, custom_id: id, value },
   }));
   return {
     ...envelope(ctx, InteractionType.ModalSubmit, { custom_id: customId, components }),
@@ -137,7 +140,7 @@ export function focusOption(
     if ('options' in option && option.options) {
       return { ...option, options: focusOption(option.options, focused) } as APIApplicationCommandInteractionDataOption<InteractionType.ApplicationCommandAutocomplete>;
     }
-    if (option.name !== focused || !('value' in option)) return option as APIApplicationCommandInteractionDataOption<InteractionType.ApplicationCommandAutocomplete>;
+    if (option.name !== focused || !('value' in option)) return option;
     // While typing, Discord sends the raw text as a string, even for number options.
     return { ...option, value: String(option.value), focused: true } as APIApplicationCommandInteractionDataOption<InteractionType.ApplicationCommandAutocomplete>;
   });
@@ -201,5 +204,5 @@ function resolveOptions(
     }
   }
   const present = Object.fromEntries(Object.entries(resolved).filter(([, map]) => Object.keys(map).length > 0));
-  return Object.keys(present).length > 0 ? (present as APIInteractionDataResolved) : undefined;
+  return Object.keys(present).length > 0 ? present : undefined;
 }

@@ -18,7 +18,7 @@ export interface MessageWrite {
 
 export function readWrite(body: ParsedBody): MessageWrite {
   const source = body.payload ?? body.json;
-  return source && typeof source === 'object' ? (source as MessageWrite) : {};
+  return source && typeof source === 'object' ? source : {};
 }
 
 export type StoreUpload = (file: UploadedFile, meta: { filename: string; description?: string }) => StoredAttachment;

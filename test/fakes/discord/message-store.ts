@@ -6,7 +6,6 @@ import type {
   APIMessageTopLevelComponent,
   APIPartialEmoji,
   APIUser,
-  MessageFlags,
   MessageType,
 } from 'discord-api-types/v10';
 import { toAPIAttachment, type StoredAttachment } from './cdn.ts';
@@ -54,8 +53,6 @@ export interface StoredMessage extends MessageContent {
 export type NewMessage = Omit<StoredMessage, 'timestamp' | 'edited_timestamp' | 'reactions' | 'history' | 'tts'> & {
   tts?: boolean;
 };
-
-export type MessageChange = 'create' | 'edit';
 
 export class MessageStore {
   readonly byId = new Map<string, StoredMessage>();
@@ -147,7 +144,7 @@ export function toAPIMessage(message: StoredMessage, viewerId: string): APIMessa
     tts: message.tts,
     timestamp: message.timestamp,
     edited_timestamp: message.edited_timestamp,
-    flags: message.flags as MessageFlags,
+    flags: message.flags,
   };
   if (message.webhook_id) api.webhook_id = message.webhook_id;
   if (message.application_id) api.application_id = message.application_id;

@@ -144,7 +144,7 @@ export class DiscordOpenApi {
       discriminateUnions(this.spec, (ref) => this.resolve(ref));
       checkFormats(this.spec);
       // The whole document under one id, so `#/components/schemas/…` refs resolve inside it.
-      ajv.addSchema(this.spec as object, SPEC_ID);
+      ajv.addSchema(this.spec, SPEC_ID);
       this.ajvCache = ajv;
     }
     return this.ajvCache;
@@ -350,7 +350,7 @@ export class DiscordOpenApi {
   private schemaType(schema: unknown): string | undefined {
     const s = (schema as { $ref?: string; type?: unknown } | undefined) ?? {};
     const resolved = (s.$ref ? this.resolve(s.$ref) : s) as { type?: unknown };
-    const type = Array.isArray(resolved.type) ? resolved.type.find((t) => t !== 'null') : resolved.type;
+    const type: unknown = Array.isArray(resolved.type) ? resolved.type.find((t) => t !== 'null') : resolved.type;
     return typeof type === 'string' ? type : undefined;
   }
 }
@@ -383,7 +383,7 @@ function discriminateUnions(root: unknown, resolve: (ref: string) => unknown): v
       schema['allOf'] = [
         ...((schema['allOf'] as unknown[] | undefined) ?? []),
         { required: ['type'], properties: { type: { enum: all } } },
-        ...branches.map((branch, i) => ({ if: { properties: { type: { enum: tags[i] } } }, then: branch })),
+        ...branches.map((branch: unknown, i) => ({ if: { properties: { type: { enum: tags[i] } } }, then: branch })),
       ];
     }
   };
@@ -418,7 +418,7 @@ function branchTags(branch: unknown, resolve: (ref: string) => unknown): Array<s
   if (!type || !schema?.required?.includes('type')) return undefined;
   const values = type.const !== undefined ? [type.const] : type.enum;
   if (!values?.length || !values.every((v) => typeof v === 'string' || typeof v === 'number')) return undefined;
-  return values as Array<string | number>;
+  return values;
 }
 
 function indexTemplates(paths: string[]): Map<number, Template[]> {
@@ -540,7 +540,8 @@ function summarise(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value === null) return 'null';
   if (typeof value === 'object') return `an object with ${Object.keys(value).join(', ') || 'no fields'}`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  return typeof value;
 }
 
 function sha1(text: string): string {

@@ -56,7 +56,3 @@ export function guildIdOnShard(shardId: number, shardCount: number, name = `guil
   const shift = (BigInt(shardId) - current + count) % count;
   return (base + (shift << 22n)).toString();
 }
-
-export function snowflakeTimestamp(id: string): number {
-  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
-}

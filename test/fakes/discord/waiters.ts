@@ -22,7 +22,7 @@ export class Waiters<T> {
       try {
         for (const item of past) if (predicate(item)) return resolve(item);
       } catch (error) {
-        return reject(error as Error);
+        return reject(error);
       }
       const waiter: Waiter<T> = {
         predicate,

@@ -33,20 +33,22 @@ export function registerInteractionCallbackRoute(router: RestRouter, world: Disc
     if (!ALLOWED[record.type]?.includes(body.type)) {
       return errors.invalidFormBody(`type: callback ${body.type} is not valid for interaction type ${record.type}`);
     }
+    // One of the callback types listed above.
+    const type = body.type as InteractionResponseType;
 
     // Recorded before the side effects so that waiters woken by them already see it,
     // and so a concurrent second callback is refused as on Discord.
-    const callback = { type: body.type, ...(body.data !== undefined ? { data: body.data } : {}), at: Date.now() };
+    const callback = { type, ...(body.data !== undefined ? { data: body.data } : {}), at: Date.now() };
     record.callbacks.push(callback);
-    const outcome = await respond(world, record, body.type, (body.data ?? {}) as MessageWrite, req.body);
+    const outcome = await respond(world, record, type, body.data ?? {}, req.body);
     if ('status' in outcome) {
       record.callbacks = record.callbacks.filter((c) => c !== callback);
       return outcome;
     }
-    if (body.type === InteractionResponseType.ApplicationCommandAutocompleteResult) {
+    if (type === InteractionResponseType.ApplicationCommandAutocompleteResult) {
       record.autocomplete?.resolve(((body.data?.['choices'] ?? []) as AutocompleteChoices));
     }
-    if (body.type === InteractionResponseType.Modal) record.modal = body.data;
+    if (type === InteractionResponseType.Modal) record.modal = body.data;
 
     if (req.query['with_response'] !== 'true') return noContent();
     const message = outcome.message;
@@ -64,12 +66,12 @@ export function registerInteractionCallbackRoute(router: RestRouter, world: Disc
       },
       // The resource says what happened to a message: created (4, also for a deferred reply) or
       // updated (7, also for a deferred update); a modal or autocomplete answer has none.
-      ...(message ? { resource: { type: resourceType(body.type), message: toAPIMessage(message, world.botUser.id) } } : {}),
+      ...(message ? { resource: { type: resourceType(type), message: toAPIMessage(message, world.botUser.id) } } : {}),
     });
   });
 }
 
-function resourceType(callbackType: number): InteractionResponseType {
+function resourceType(callbackType: InteractionResponseType): InteractionResponseType {
   return callbackType === InteractionResponseType.DeferredMessageUpdate || callbackType === InteractionResponseType.UpdateMessage
     ? InteractionResponseType.UpdateMessage
     : InteractionResponseType.ChannelMessageWithSource;
@@ -77,13 +79,13 @@ function resourceType(callbackType: number): InteractionResponseType {
 
 function callbackBody(body: ParsedBody): CallbackBody {
   const source = body.payload ?? body.json;
-  return source && typeof source === 'object' ? (source as CallbackBody) : {};
+  return source && typeof source === 'object' ? source : {};
 }
 
 async function respond(
   world: DiscordWorld,
   record: InteractionRecord,
-  type: number,
+  type: InteractionResponseType,
   data: MessageWrite,
   body: ParsedBody,
 ): Promise<{ message?: StoredMessage } | RestResponse> {
