@@ -139,6 +139,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     bannedWords,
   });
   metrics.watchJobs(service);
+  metrics.setBotQueueDepth(() => service.queue.waitingCount());
   const retentionMs = config.INPUT_RETENTION_DAYS * 86_400_000;
   const prune = () => void service.pruneInputs(retentionMs).catch((err: unknown) => log.warn('could not remove old input images', { error: err }));
   const pruneTimer = setInterval(prune, 3_600_000);
