@@ -52,6 +52,9 @@ describe('chaos', () => {
       ['a', 'b', 'c'].map((u, i) => h.generate('txt2img', { prompt: `restart ${u}`, seed: i, steps: 100 }, { user: u })),
     );
     await Promise.all(tokens.map((t) => h.reply(t, (m) => /Queued|Running/.test(m.content ?? ''))));
+    // "Queued" is also what a job still in the bot (or its post still under way) shows: restart
+    // only once ComfyUI holds all three, so each of them is lost, not merely sent later.
+    await waitFor(() => h.comfy.queue.running.length === 1 && h.comfy.queue.pending.length === 2, 10_000);
     const restartedAt = Date.now();
     await h.comfy.restart();
     const told = await Promise.all(tokens.map((t) => h.reply(t, (m) => m.content?.includes('lost') ?? false, 30_000)));
