@@ -217,6 +217,17 @@ async function runOnce(label: string, env: Record<string, string>, plan: Planned
       const mine = runs.filter((r) => r.server === i).sort((a, b) => a.startedAt - b.startedAt);
       const waits = union([...unsent, ...mine.filter((r) => r.sent).map((r) => [r.sent!.sentAt, r.startedAt] as Interval)]);
       const busy = union(mine.map((r) => [r.startedAt, r.endedAt] as Interval));
+      if (process.env['BENCH_SCHED_TRACE']) {
+        // Where the server idled while work it could run waited (longer than 20 ms).
+        const idle: string[] = [];
+        let at = waits[0]?.[0] ?? 0;
+        for (const [b0, b1] of [...busy, [Infinity, Infinity] as Interval]) {
+          const gapWaits = overlap([[at, b0]], waits);
+          if (gapWaits > 20) idle.push(`${Math.round(at - first)}–${Math.round(Math.min(b0, waits.at(-1)![1]) - first)} (${Math.round(gapWaits)} ms)`);
+          at = b1;
+        }
+        process.stderr.write(`${label} s${i} idle while work waits: ${idle.join(', ')}\n`);
+      }
       const gaps: number[] = [];
       for (let k = 1; k < mine.length; k++) {
         const end = mine[k - 1]!.endedAt;
@@ -276,6 +287,9 @@ async function runOnce(label: string, env: Record<string, string>, plan: Planned
 
 export async function runSchedulingBench(): Promise<Record<string, unknown>> {
   const plan = workload(PROMPT_MS);
+  // A short run first, not measured, so that neither measured run pays for V8 compiling the bot.
+  progress('scheduling: warm-up');
+  await runOnce('warm-up', { BACKEND_QUEUE_DEPTH: '1' }, plan.filter((p) => p.heavy).slice(0, 9));
   const scheduler = await runOnce('scheduler', { BACKEND_QUEUE_DEPTH: '1', AFFINITY_MAX_WAIT_MS: String(AFFINITY_MS) }, plan);
   const atOnce = await runOnce('dispatch-at-once', { BACKEND_QUEUE_DEPTH: '0' }, plan);
   const [s, a] = [scheduler, atOnce];
