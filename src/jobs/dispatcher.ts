@@ -76,6 +76,11 @@ export class Dispatcher {
     this.postedAt.set(backend.url, performance.now());
   }
 
+  /** The server's queue count was read after our last post to it (so it includes that prompt). */
+  countedSinceLastPost(backend: Backend): boolean {
+    return backend.queueRemainingAt > (this.postedAt.get(backend.url) ?? -Infinity);
+  }
+
   /** Skips `backend` for `ms` (a post to it just failed). */
   coolDown(backend: Backend, ms = 2_000): void {
     this.coolingUntil.set(backend.url, Date.now() + ms);
@@ -127,11 +132,16 @@ export class Dispatcher {
     if (this.stopped || !this.running) return;
     if (this.o.lease) this.renewLease();
     if (!this.active) return;
-    const first = this.o.store.view();
-    if (first.paused || first.waiting.length === 0) return;
+    if (this.o.store.isPaused() || this.o.store.waitingCount() === 0) return;
     const now = Date.now();
     const backends = this.o.pool.backends.filter((b) => b.healthy && (this.coolingUntil.get(b.url) ?? 0) <= now);
     if (backends.length === 0) return;
+    const postedAt = (url: string) => this.postedAt.get(url) ?? -Infinity;
+    // Most rounds find every server full: then nothing more is read.
+    const counts = this.o.store.serverCounts();
+    const none = { dispatching: 0, pending: 0, running: 0 };
+    if (backends.every((b) => roomOn(b, counts.get(b.url) ?? none, this.o.depth, postedAt(b.url)) <= 0)) return;
+    const first = this.o.store.view();
     const models = await modelLists(backends, first, this.o.pool.modelCacheMs);
     const lastSent = this.o.store.lastSent(backends.map((b) => b.url));
     const typical = this.o.store.typicalRunMs(backends.map((b) => b.url));
@@ -141,7 +151,7 @@ export class Dispatcher {
       const slots = serverSlots(view, backends, this.o.depth, {
         using: (url) => lastSent.get(url) ?? null,
         models,
-        postedAt: (url) => this.postedAt.get(url) ?? -Infinity,
+        postedAt,
         typicalRunMs: (url) => typical.get(url),
       });
       const decided = plan(fairOrder(view.waiting, view.onServers), slots, {
@@ -209,17 +219,32 @@ export interface SlotFacts {
   typicalRunMs: (url: string) => number | undefined;
 }
 
+/**
+ * Prompts of ours pending on a server. The ledger learns that a prompt started from
+ * the socket; while the socket is down, the server's own queue count (health checks)
+ * still bounds how many can be pending there: all but the one it runs. Trusted only
+ * when counted after our last post there (else it may not include that prompt yet).
+ */
+function pendingOn(b: Backend, ours: { dispatching: number; pending: number }, postedAt: number): number {
+  const blind = !b.client.connected && ours.dispatching === 0 && b.queueRemainingAt > postedAt;
+  return blind ? Math.min(ours.pending, Math.max(0, (b.queueRemaining ?? 0) - 1)) : ours.pending;
+}
+
+/** How many more of our prompts a server may take now. */
+function roomOn(b: Backend, ours: { dispatching: number; pending: number }, depth: number, postedAt: number): number {
+  return depth === 0 ? Infinity : depth - pendingOn(b, ours, postedAt);
+}
+
 export function serverSlots(view: QueueView, backends: Backend[], depth: number, facts: SlotFacts): ServerSlot[] {
   const { using, models, postedAt } = facts;
   return backends.map((b) => {
     const ours = view.onServers.filter((j) => j.server === b.url);
     const remaining = b.queueRemaining ?? 0;
-    let pending = ours.filter((j) => j.state !== 'running').length;
-    // The ledger learns that a prompt started from the socket. While the socket is down, the server's own
-    // queue count (health checks) still bounds how many can be pending there: all but the one it runs.
-    // Trusted only when counted after our last post there (else it may not include that prompt yet).
-    const blind = !b.client.connected && !ours.some((j) => j.state === 'dispatching') && b.queueRemainingAt > postedAt(b.url);
-    if (blind) pending = Math.min(pending, Math.max(0, remaining - 1));
+    const counts = {
+      dispatching: ours.filter((j) => j.state === 'dispatching').length,
+      pending: ours.filter((j) => j.state !== 'running').length,
+    };
+    const pending = pendingOn(b, counts, postedAt(b.url));
     const running = ours.length - pending;
     // When the prompt it runs ends, by how long prompts took there lately.
     const started = ours.flatMap((j) => (j.state === 'running' && j.startedAt !== null ? [j.startedAt] : []));
@@ -228,7 +253,7 @@ export function serverSlots(view: QueueView, backends: Backend[], depth: number,
     const runningUntil = runningSince !== undefined && typical !== undefined ? runningSince + typical : undefined;
     return {
       url: b.url,
-      room: depth === 0 ? Infinity : depth - pending,
+      room: roomOn(b, counts, depth, postedAt(b.url)),
       idle: running === 0 && pending === 0 && remaining === 0,
       load: Math.max(remaining, ours.length),
       using: using(b.url),

@@ -55,6 +55,10 @@ export interface QueueStore {
   /** Cancels a job that still waits in the bot (nothing to tell ComfyUI); undefined if it no longer waits. */
   cancelWaiting(id: string, result: unknown, now?: number): JobRow | undefined;
   waitingCount(): number;
+  /** How many of ours each server has, by state (a cheap look before reading the whole queue). */
+  serverCounts(): Map<string, { dispatching: number; pending: number; running: number }>;
+  /** A shard's jobs posted to a server and not finished (pending or running there, as far as the store knows). */
+  postedCount(server: string, shard: number): number;
   isPaused(): boolean;
   /** Returns whether it changed. */
   setPaused(paused: boolean, now?: number): boolean;
@@ -219,6 +223,31 @@ export class SqliteQueueStore implements QueueStore {
 
   waitingCount(): number {
     return (this.ledger.statement("SELECT COUNT(*) AS n FROM jobs WHERE state = 'waiting'").get() as { n: number }).n;
+  }
+
+  serverCounts(): Map<string, { dispatching: number; pending: number; running: number }> {
+    const rows = this.ledger
+      .statement(
+        `SELECT server, state, COUNT(*) AS n FROM jobs WHERE state IN ('dispatching', 'submitting', 'queued', 'running') GROUP BY server, state`,
+      )
+      .all() as Array<{ server: string; state: string; n: number }>;
+    const out = new Map<string, { dispatching: number; pending: number; running: number }>();
+    for (const r of rows) {
+      const c = out.get(r.server) ?? { dispatching: 0, pending: 0, running: 0 };
+      if (r.state === 'running') c.running += r.n;
+      else c.pending += r.n;
+      if (r.state === 'dispatching') c.dispatching += r.n;
+      out.set(r.server, c);
+    }
+    return out;
+  }
+
+  postedCount(server: string, shard: number): number {
+    return (
+      this.ledger
+        .statement("SELECT COUNT(*) AS n FROM jobs WHERE server = ? AND shard = ? AND state IN ('queued', 'running')")
+        .get(server, shard) as { n: number }
+    ).n;
   }
 
   isPaused(): boolean {

@@ -145,8 +145,8 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
    * with the definition of that name then on disk.
    */
   private readonly definitions = new Map<string, LoadedWorkflow>();
-  /** Waiting jobs' positions as last told, so an unchanged one is not told again. */
-  private readonly shown = new Map<string, string>();
+  /** Waiting jobs' positions as last told, so an unchanged one is not told again, with their rows (read once). */
+  private readonly shown = new Map<string, { key: string; row: JobRow }>();
   private positionsTimer: NodeJS.Timeout | undefined;
   private positionsAt = -Infinity;
   private readonly followers = new Map<string, Array<() => void>>();
@@ -175,7 +175,8 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       void this.changed();
     });
     // A server's queue count changed (someone's prompt started or ended): it may have room now.
-    o.pool.on('queue', () => {
+    o.pool.on('queue', (b) => {
+      this.reconcileIfBehind(b);
       if (this.started) void this.dispatcher.kick();
       this.refreshPositions();
     });
@@ -265,6 +266,17 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       this.o.log.info('prompt refused: banned word', { userId, workflow, option: option.name, word });
       throw new UserError('moderation.banned_word', { option: option.name, word });
     }
+  }
+
+  /**
+   * The server counts fewer prompts than the ledger says this shard has on it: the
+   * socket missed that some started or ended (it dropped, or a message was lost).
+   * Ask the server now, so the next job is not held back until the socket's own
+   * reconciling.
+   */
+  private reconcileIfBehind(b: Backend): void {
+    if (!this.started || b.queueRemaining === undefined || !this.dispatcher.countedSinceLastPost(b)) return;
+    if (b.queueRemaining < this.queue.postedCount(b.url, this.shard)) void b.client.reconcile().catch(() => {});
   }
 
   /** The queue changed here: positions, this process's dispatcher and the other shards hear of it. */
@@ -442,6 +454,8 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const row = this.o.ledger.update(id, patch);
     const entry = this.live.get(id);
     if (row && entry) entry.row = row;
+    const shown = this.shown.get(id);
+    if (row && shown) shown.row = row;
     return row;
   }
 
@@ -640,10 +654,11 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       mine.add(j.id);
       const p = positions.get(j.id)!;
       const key = `${p.position}/${p.total}/${state.paused}`;
-      if (this.shown.get(j.id) === key) continue;
-      const row = this.o.ledger.get(j.id);
+      const seen = this.shown.get(j.id);
+      if (seen?.key === key) continue;
+      const row = seen?.row ?? this.o.ledger.get(j.id);
       if (row?.state !== 'waiting') continue;
-      this.shown.set(j.id, key);
+      this.shown.set(j.id, { key, row });
       this.emit('update', { kind: 'waiting', job: row, position: p.position, total: p.total, paused: state.paused });
     }
     for (const id of this.shown.keys()) if (!mine.has(id)) this.shown.delete(id);
