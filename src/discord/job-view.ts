@@ -215,7 +215,9 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, imag
 /** Why a job was lost, in words; a row from before reasons were codes holds its English text, shown as it is. */
 function lostReason(reason: LostReason | string, tr: Translator): string {
   if (typeof reason === 'string') return reason;
-  if (reason.code === 'not_moved' && reason.cause) return tr.t('lost.not_moved', { error: tr.t(`error.${reason.cause.code}`, reason.cause.data) });
+  if ((reason.code === 'not_moved' || reason.code === 'not_sent') && reason.cause) {
+    return tr.t(`lost.${reason.code}`, { error: tr.t(`error.${reason.cause.code}`, reason.cause.data) });
+  }
   return tr.t(`lost.${reason.code}`, reason.data);
 }
 

@@ -894,12 +894,14 @@ async function promptKnown(backend: Backend, promptId: string): Promise<boolean 
 
 /** Why a job posted after its command was answered did not run, for its final message. */
 function refusalResult(err: unknown): FinalResult {
+  // ComfyUI refused the workflow: its own words, as for an error while running.
   if (err instanceof ComfyValidationError) {
     return { kind: 'error', nodeId: null, nodeType: null, exceptionType: err.error.type, message: err.lines().join('\n') };
   }
-  if (err instanceof UserError) return { kind: 'error', nodeId: null, nodeType: null, exceptionType: 'UserError', message: err.code };
-  const exceptionType = err instanceof Error ? err.name : typeof err;
-  return { kind: 'error', nodeId: null, nodeType: null, exceptionType, message: err instanceof Error ? err.message : String(err) };
+  // Otherwise it never got to a server: lost, with a Retry, and the refusal worded for the user.
+  const reason: LostReason = { code: 'not_sent', data: { error: err instanceof Error ? err.message : String(err) } };
+  if (err instanceof UserError) reason.cause = { code: err.code, data: err.data };
+  return { kind: 'lost', reason };
 }
 
 /**

@@ -69,6 +69,7 @@ export const LOST_CODES = [
   'server_forgot', // ComfyUI no longer knows the prompt (neither queued nor in its history)
   'server_removed', // the job's server is no longer configured
   'not_moved', // { error }: it left a dead server and no other took it; `cause` when the reason was a refusal
+  'not_sent', // { error }: taken from the bot's queue, no server took it (refused, or kept failing); `cause` when a refusal
 ] as const;
 export type LostCode = (typeof LOST_CODES)[number];
 export interface LostReason {

@@ -55,6 +55,7 @@ export const messages = {
   'lost.server_forgot': 'ComfyUI no longer knows this prompt: it is neither queued nor in its history (the server probably restarted)',
   'lost.server_removed': 'its ComfyUI server is no longer configured',
   'lost.not_moved': 'it could not be moved to another ComfyUI server ({error})',
+  'lost.not_sent': 'it could not be sent to a ComfyUI server ({error})',
   'field.seed': 'Seed',
   'field.steps': 'Steps',
   'field.cfg': 'CFG',

@@ -46,6 +46,7 @@ export const messages: Catalogue = {
   'lost.server_forgot': 'ComfyUI 已经找不到这个任务：它既不在队列中，也不在历史记录里（服务器可能重启过）',
   'lost.server_removed': '它所在的 ComfyUI 服务器已不在配置中',
   'lost.not_moved': '无法把它转到另一台 ComfyUI 服务器（{error}）',
+  'lost.not_sent': '它没能发送到任何 ComfyUI 服务器（{error}）',
   'field.seed': '种子',
   'field.steps': '步数',
   'field.cfg': 'CFG',
