@@ -40,7 +40,7 @@ function ours(url: string, trackPositions: boolean): ClientAdapter {
       const job = await client.submit(workflow);
       const result = await job.done;
       if (result.status !== 'success') throw new Error(`job ended ${result.status}`);
-      return result.images.length;
+      return result.outputs.length;
     },
     countEvents(onEvent) {
       client.on('message', onEvent);

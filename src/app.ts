@@ -19,6 +19,7 @@ import { BanStore } from './jobs/bans.ts';
 import { Ledger } from './jobs/ledger.ts';
 import { ProcessSignal } from './jobs/queue-signal.ts';
 import { JobService } from './jobs/service.ts';
+import { UserSettingsStore } from './jobs/user-settings.ts';
 import { createLogger, type Logger } from './log.ts';
 import { BannedWordList } from './moderation/banned-word-list.ts';
 import { DatabaseProbe } from './ops/database-probe.ts';
@@ -46,6 +47,7 @@ export interface RunningBot {
   context: BotContext;
   ledger: Ledger;
   bans: BanStore;
+  settings: UserSettingsStore;
   pool: BackendPool;
   service: JobService;
   outbox: Outbox;
@@ -87,6 +89,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   // One socket per client id on each server: every shard has its own, the same after a restart.
   const baseId = persistentId(dataDir);
   const clientIdOf = (s: number) => `${baseId}-shard${s}`;
+  const settings = new UserSettingsStore(databaseFile);
   const pool = new BackendPool({
     urls: config.COMFYUI_URL,
     headers: config.COMFYUI_HEADERS,
@@ -117,6 +120,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     } catch (err) {
       probe.close();
       bans.close();
+      settings.close();
       ledger.close();
       throw err;
     }
@@ -176,6 +180,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     config,
     client,
     service,
+    settings,
     pool,
     workflows,
     messenger,
@@ -269,6 +274,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     context,
     ledger,
     bans,
+    settings,
     pool,
     service,
     outbox,
@@ -289,6 +295,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       pool.stop();
       probe.close();
       bans.close();
+      settings.close();
       ledger.close();
       log.info('bot stopped');
     },

@@ -2,7 +2,7 @@
 // the call, and prints either for people or (--json) the parsed answer.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ImageType } from '../comfy/index.ts';
+import { isStillImage, kindOf, type ImageType } from '../comfy/index.ts';
 import { setting } from '../config.ts';
 import { loadWorkflowFile } from '../workflows/load.ts';
 import { parseSetArgument, randomiseSeeds, setInput } from '../workflows/edit.ts';
@@ -12,7 +12,7 @@ import { validateAgainstObjectInfo } from '../workflows/validate.ts';
 import { intOption, parseCommandArgs, UsageError } from './args.ts';
 import type { CliContext } from './context.ts';
 import * as render from './render.ts';
-import { followJob, watchServer } from './watch.ts';
+import { followJob, watchServer, type FollowedJob } from './watch.ts';
 
 export interface CliCommand {
   usage: string;
@@ -95,9 +95,11 @@ export const commands: Record<string, CliCommand> = {
       const client = ctx.newClient();
       try {
         await client.connect();
-        const job = await client.submit(workflow, { ...options, onJob: (j) => followJob(ctx, client, j) });
-        if (!ctx.json) ctx.out(render.submitted({ prompt_id: job.promptId, number: job.number ?? 0, node_errors: {} }, seeds));
+        let followed: FollowedJob | undefined;
+        const job = await client.submit(workflow, { ...options, onJob: (j) => (followed = followJob(ctx, client, j)) });
+        followed?.begin(ctx.json ? undefined : render.submitted({ prompt_id: job.promptId, number: job.number ?? 0, node_errors: {} }, seeds));
         const result = await job.done;
+        await followed?.flushed();
         if (ctx.json) ctx.out(JSON.stringify({ event: 'done', ...result, seeds }));
         return result.status === 'success' ? 0 : 1;
       } finally {
@@ -194,7 +196,7 @@ export const commands: Record<string, CliCommand> = {
 
   upload: {
     usage: 'upload <file> [--mask --for <image>] [--subfolder S] [--type input|temp|output] [--overwrite]',
-    summary: 'upload an image (or a mask for an uploaded image)',
+    summary: 'upload an image, video or sound file (or a mask for an uploaded image)',
     async run(ctx, argv) {
       const { values, positionals } = parseCommandArgs(argv, {
         mask: { type: 'boolean' },
@@ -204,7 +206,8 @@ export const commands: Record<string, CliCommand> = {
         overwrite: { type: 'boolean' },
       });
       const file = positionals[0];
-      if (!file) throw new UsageError('upload needs a file: comfy upload <image.png>');
+      if (!file) throw new UsageError('upload needs a file: comfy upload <image.png|clip.mp4|voice.flac>');
+      if (values.mask && kindOf(file) !== 'image') throw new UsageError(`a mask is an image; ${basename(file)} is not one`);
       const bytes = await readFile(file);
       const options = { subfolder: values.subfolder, type: imageType(values.type, 'input'), overwrite: values.overwrite };
       let answer;
@@ -220,7 +223,7 @@ export const commands: Record<string, CliCommand> = {
       } else {
         answer = await ctx.http.uploadImage(bytes, basename(file), options);
       }
-      print(ctx, answer, () => render.uploaded(answer));
+      print(ctx, answer, () => render.uploaded(answer, values.mask ? 'image' : kindOf(file)));
     },
   },
 
@@ -267,7 +270,7 @@ export const commands: Record<string, CliCommand> = {
 
   view: {
     usage: 'view <filename> [--type input|output|temp] [--subfolder S] [--preview jpeg;85] [--out FILE]',
-    summary: "print an image's address, or save it with --out",
+    summary: "print a file's address (image, video, audio, any output), or save it with --out (--preview: still images only)",
     async run(ctx, argv) {
       const { values, positionals } = parseCommandArgs(argv, {
         type: { type: 'string' },
@@ -279,13 +282,17 @@ export const commands: Record<string, CliCommand> = {
       if (!filename) throw new UsageError('view needs a file name: comfy view <filename>');
       const ref = { filename, type: imageType(values.type, 'output'), subfolder: values.subfolder ?? '' };
       const preview = parsePreview(values.preview);
+      if (preview && !isStillImage(filename)) {
+        throw new UsageError(`--preview re-encodes still images only; ${filename} is ${kindOf(filename) === 'file' ? 'not an image' : `a ${kindOf(filename)}`} (ComfyUI would answer 500): leave --preview out`);
+      }
       if (!values.out) {
         const url = ctx.http.viewUrl(ref, { preview });
         print(ctx, { url }, () => url);
         return;
       }
       const file = await ctx.http.saveView(ref, values.out, { preview });
-      print(ctx, { saved: values.out, bytes: file.size, content_type: file.contentType }, () =>
+      const kind = kindOf(filename);
+      print(ctx, { saved: values.out, kind, bytes: file.size, content_type: file.contentType }, () =>
         `Saved ${values.out} (${file.size} bytes, ${file.contentType}).`,
       );
     },

@@ -3,10 +3,14 @@ import {
   comboValues,
   type ComfyHttp,
   describeInput,
+  type FileKind,
   type History,
   type HistoryEntry,
+  isFile,
   type NodeInfo,
   type ObjectInfo,
+  outputsOf,
+  outputsOfAll,
   type QueueEntry,
   type QueueSnapshot,
   type SubmitAnswer,
@@ -53,8 +57,9 @@ export function historyList(history: History): string {
   const entries = Object.entries(history);
   const lines = [`${entries.length} prompt(s) in history`];
   for (const [id, e] of entries) {
-    const images = Object.values(e.outputs).reduce((n, o) => n + (o.images?.length ?? 0), 0);
-    lines.push(`  ${id}  ${e.status?.status_str ?? 'unknown'}  ${images} image(s)`);
+    const outputs = outputsOfAll(e.outputs);
+    const kinds = [...new Set(outputs.map((o) => o.kind))].join(', ');
+    lines.push(`  ${id}  ${e.status?.status_str ?? 'unknown'}  ${outputs.length} output(s)${kinds ? ` (${kinds})` : ''}`);
   }
   return lines.join('\n');
 }
@@ -68,7 +73,9 @@ export function historyEntry(http: ComfyHttp, id: string, e: HistoryEntry): stri
     if (type === 'execution_interrupted') lines.push(`  interrupted at ${String(data['node_type'])} (#${String(data['node_id'])})`);
   }
   for (const [node, out] of Object.entries(e.outputs)) {
-    for (const img of out.images ?? []) lines.push(`  node ${node}: ${img.filename}  ${http.viewUrl(img)}`);
+    for (const o of outputsOf(node, out)) {
+      lines.push(isFile(o) ? `  node ${node}: ${o.kind} ${o.filename}  ${http.viewUrl(o)}` : `  node ${node}: text ${JSON.stringify(o.text.slice(0, 200))}`);
+    }
   }
   return lines.join('\n');
 }
@@ -108,7 +115,16 @@ export function nodeSummary(all: ObjectInfo): string {
   return lines.join('\n');
 }
 
-export function uploaded(a: UploadAnswer): string {
+/** Which loader input takes an uploaded file of each kind. */
+const LOADER_INPUT: Partial<Record<FileKind, string>> = {
+  image: 'LoadImage image',
+  animation: 'LoadImage image',
+  video: 'LoadVideo file',
+  audio: 'LoadAudio audio',
+};
+
+export function uploaded(a: UploadAnswer, kind: FileKind = 'image'): string {
   const where = a.subfolder ? `${a.subfolder}/${a.name}` : a.name;
-  return `Uploaded as ${where} (type ${a.type}); use "${where}" as the LoadImage image.`;
+  const loader = LOADER_INPUT[kind];
+  return `Uploaded as ${where} (type ${a.type})${loader ? `; use "${where}" as the ${loader}` : ''}.`;
 }

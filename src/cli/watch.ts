@@ -1,35 +1,85 @@
 // Live output of `watch` and `submit --watch`: one line per event, a redrawn progress bar on a terminal.
-import type { ComfyClient, Job } from '../comfy/index.ts';
-import { progressBar } from '../text/format.ts';
+import { isFile, type ComfyClient, type Job, type Output } from '../comfy/index.ts';
+import { formatBytes, progressBar, truncate } from '../text/format.ts';
 import type { CliContext } from './context.ts';
 
 function progressLine(value: number, max: number, title: string | undefined): string {
   return `[${progressBar(value, max)}] ${value}/${max}${title ? ` ${title}` : ''}`;
 }
 
-/** Prints one job's events; with --json, one JSON object per event. */
-export function followJob(ctx: CliContext, client: ComfyClient, job: Job): void {
+/** An output with its size (asked of the server without downloading), for printing. */
+type SizedOutput = Output & { size?: number | undefined };
+
+async function withSizes(client: ComfyClient, outputs: Output[]): Promise<SizedOutput[]> {
+  return Promise.all(
+    outputs.map(async (o) => (isFile(o) ? { ...o, size: await client.http.viewSize(o).then((s) => s.size, () => undefined) } : o)),
+  );
+}
+
+/** `video ComfyUI_00001_.mp4 (2.6 KB)  http://…/view?…`, or `text "…"`. */
+function outputLine(client: ComfyClient, nodeId: string, o: SizedOutput): string {
+  if (!isFile(o)) return `output of #${nodeId}: text ${JSON.stringify(truncate(o.text, 200))}`;
+  const size = o.size === undefined ? 'size unknown' : formatBytes(o.size);
+  const where = o.subfolder ? `${o.subfolder}/${o.filename}` : o.filename;
+  return `output of #${nodeId}: ${o.kind} ${where} (${size})  ${client.http.viewUrl(o)}`;
+}
+
+/** What `followJob` hands back: `begin` lets its lines out (after the caller's own first line), `flushed` waits for them. */
+export interface FollowedJob {
+  begin: (firstLine?: string) => void;
+  flushed: () => Promise<void>;
+}
+
+/**
+ * Prints one job's events; with --json, one JSON object per event. Lines come
+ * out in the order of the events, also when a line waits for a file's size, and
+ * only once `begin()` is called (so "Queued …" comes first however fast the server is).
+ */
+export function followJob(ctx: CliContext, client: ComfyClient, job: Job): FollowedJob {
+  let begin!: (firstLine?: string) => void;
+  let printing = new Promise<void>((resolve) => {
+    begin = (firstLine) => {
+      if (firstLine !== undefined) ctx.out(firstLine);
+      resolve();
+    };
+  });
+  const later = (line: () => Promise<string | undefined> | string | undefined) => {
+    printing = printing.then(async () => {
+      const text = await line();
+      if (text !== undefined) ctx.out(text);
+    });
+  };
   const say = (event: string, human: string, data: Record<string, unknown> = {}) =>
-    ctx.out(ctx.json ? JSON.stringify({ event, prompt_id: job.promptId, ...data }) : human);
+    later(() => (ctx.json ? JSON.stringify({ event, prompt_id: job.promptId, ...data }) : human));
   job.on('queued', (e) => say('queued', `queued: position ${e.position} of ${e.total}`, e));
   job.on('started', () => say('started', 'started'));
   job.on('cached', (e) => say('cached', `cached: ${e.nodes.length} node(s)`, e));
   job.on('executing', (e) => say('executing', `running ${e.title} (#${e.nodeId})`, e));
   job.on('progress', (e) => say('progress', progressLine(e.value, e.max, e.title), e));
   job.on('preview', (e) => say('preview', `preview: ${e.image.length} bytes ${e.mime}`, { bytes: e.image.length, mime: e.mime }));
-  job.on('output', (e) =>
-    say('output', e.images.map((img) => `output of #${e.nodeId}: ${img.filename}  ${client.http.viewUrl(img)}`).join('\n'), {
-      node: e.nodeId,
-      images: e.images,
-    }),
-  );
+  job.on('output', (e) => {
+    const sized = withSizes(client, e.outputs);
+    later(async () => {
+      const outputs = await sized;
+      return ctx.json
+        ? JSON.stringify({ event: 'output', prompt_id: job.promptId, node: e.nodeId, outputs })
+        : outputs.map((o) => outputLine(client, e.nodeId, o)).join('\n') || `output of #${e.nodeId}: nothing`;
+    });
+  });
   job.on('done', (r) => {
     if (ctx.json) return;
-    if (r.status === 'success') ctx.out(`done: ${r.images.length} image(s)${r.cached ? ' (cached)' : ''}`);
-    else if (r.status === 'error') ctx.err(`error in ${r.nodeType ?? '?'} (#${r.nodeId ?? '?'}): ${r.exceptionType}: ${r.message}`);
-    else if (r.status === 'interrupted') ctx.err('interrupted');
-    else ctx.err(`lost: ${r.reason}`);
+    later(() => {
+      if (r.status === 'success') {
+        const kinds = [...new Set(r.outputs.map((o) => o.kind))].join(', ');
+        return `done: ${r.outputs.length} output(s)${kinds ? ` (${kinds})` : ''}${r.cached ? ' (cached)' : ''}`;
+      }
+      if (r.status === 'error') ctx.err(`error in ${r.nodeType ?? '?'} (#${r.nodeId ?? '?'}): ${r.exceptionType}: ${r.message}`);
+      else if (r.status === 'interrupted') ctx.err('interrupted');
+      else ctx.err(`lost: ${r.reason}`);
+      return undefined;
+    });
   });
+  return { begin, flushed: () => printing };
 }
 
 /** Every event the server sends to this client, until Ctrl-C. */

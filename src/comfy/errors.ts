@@ -39,6 +39,33 @@ export class ComfyNotFoundError extends ComfyError {
   }
 }
 
+/**
+ * A /view download that would be larger than the caller allowed (`maxBytes`):
+ * nothing was written. `size` is the file's size when the server said it.
+ */
+export class ComfyFileTooLargeError extends ComfyError {
+  override name = 'ComfyFileTooLargeError';
+  constructor(
+    message: string,
+    readonly size: number | undefined,
+    readonly maxBytes: number,
+    request?: FailedRequest,
+  ) {
+    super(message, 'too_large', request);
+  }
+}
+
+/** `preview=` or `channel=` asked of a file that is not a still image: ComfyUI would answer 500 (PIL cannot open it). */
+export class ComfyNotAnImageError extends ComfyError {
+  override name = 'ComfyNotAnImageError';
+  constructor(filename: string) {
+    super(
+      `${filename} is not a still image: ComfyUI can only re-encode (preview=) or split the channels of (channel=) images, so download it as it is`,
+      'not_an_image',
+    );
+  }
+}
+
 /** Any other 4xx: the request itself was refused (bad upload, too large, …). */
 export class ComfyRequestError extends ComfyError {
   override name = 'ComfyRequestError';

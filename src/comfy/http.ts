@@ -1,15 +1,19 @@
 // Every HTTP call of ComfyUI (SPEC C1–C13), typed, validated at the edge.
 import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FormData, Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
+  ComfyFileTooLargeError,
+  ComfyNotAnImageError,
   ComfyNotFoundError,
   ComfyRequestError,
   ComfyUnavailableError,
   ComfyValidationError,
   type FailedRequest,
 } from './errors.ts';
+import { isStillImage } from './outputs.ts';
 import {
   Features,
   History,
@@ -63,9 +67,24 @@ export interface UploadOptions {
 }
 
 export interface ViewOptions {
-  /** Ask ComfyUI to re-encode, e.g. `{ format: 'jpeg', quality: 85 }`. */
+  /** Ask ComfyUI to re-encode, e.g. `{ format: 'jpeg', quality: 85 }`. Still images only (ComfyNotAnImageError otherwise). */
   preview?: { format: 'jpeg' | 'webp'; quality: number };
+  /** `rgb` or `a` split a still image's channels (still images only); `rgba` is the file as it is. */
   channel?: 'rgb' | 'a' | 'rgba';
+}
+
+export interface SaveViewOptions extends ViewOptions {
+  /**
+   * Refuse a file larger than this (ComfyFileTooLargeError, nothing written): checked
+   * against the answer's Content-Length before a byte is saved, and while saving.
+   */
+  maxBytes?: number;
+}
+
+/** What /view says of a file without sending it: its size (when the server tells) and type. */
+export interface FileSize {
+  size: number | undefined;
+  contentType: string;
 }
 
 /** Where an image is: its name, subfolder and type (input, output, temp). */
@@ -87,8 +106,8 @@ export interface SavedFile {
   contentType: string;
 }
 
-/** What to do with an answer's body: read it as text, as bytes, or stream it into a file. */
-type Sink = 'text' | 'bytes' | { file: string };
+/** What to do with an answer's body: read it as text, as bytes, stream it into a file, or only read its headers. */
+type Sink = 'text' | 'bytes' | 'headers' | { file: string; maxBytes?: number };
 
 type Body = { json: unknown } | { form: FormData } | { raw: string; contentType: string };
 
@@ -274,15 +293,31 @@ export class ComfyHttp {
     return { bytes: res.bytes, contentType: res.contentType ?? 'application/octet-stream' };
   }
 
-  /** Like `view`, but streams the file to `path` (large outputs need not fit in memory). */
-  async saveView(image: ImageAddress, path: string, options: ViewOptions = {}): Promise<SavedFile> {
+  /**
+   * Like `view`, but streams the file to `path`: videos and large images need not
+   * fit in memory. Any kind of file; `preview`/`channel` only for still images.
+   */
+  async saveView(image: ImageAddress, path: string, options: SaveViewOptions = {}): Promise<SavedFile> {
     const req = this.viewRequest(image, options);
-    const res = await this.send(req, undefined, this.transferTimeoutMs, { file: path });
+    const res = await this.send(req, undefined, this.transferTimeoutMs, { file: path, maxBytes: options.maxBytes });
     this.throwForStatus(req, res);
     return { path, size: res.size, contentType: res.contentType ?? 'application/octet-stream' };
   }
 
+  /**
+   * A file's size without downloading it: a one-byte range request (ComfyUI's
+   * /view serves ranges), or the Content-Length of a server that ignores ranges.
+   */
+  async viewSize(image: ImageAddress): Promise<FileSize> {
+    const req = this.viewRequest(image, {});
+    const res = await this.send(req, undefined, this.timeoutMs, 'headers', { range: 'bytes=0-0' });
+    this.throwForStatus(req, res);
+    return { size: res.totalSize, contentType: res.contentType ?? 'application/octet-stream' };
+  }
+
   private viewRequest(image: ImageAddress, options: ViewOptions): FailedRequest {
+    const reencodes = options.preview !== undefined || (options.channel !== undefined && options.channel !== 'rgba');
+    if (reencodes && !isStillImage(image.filename)) throw new ComfyNotAnImageError(image.filename);
     return { method: 'GET', path: this.viewUrl(image, options).slice(this.baseUrl.length) };
   }
 
@@ -377,8 +412,14 @@ export class ComfyHttp {
     throw new ComfyRequestError(`ComfyUI refused ${req.method} ${req.path}: HTTP ${res.status}${hint}${detail}`, res.status, req);
   }
 
-  private async send(req: FailedRequest, body?: Body, timeoutMs = this.timeoutMs, sink: Sink = 'text'): Promise<RawResponse> {
-    const headers: Record<string, string> = { ...this.headers };
+  private async send(
+    req: FailedRequest,
+    body?: Body,
+    timeoutMs = this.timeoutMs,
+    sink: Sink = 'text',
+    extraHeaders: Record<string, string> = {},
+  ): Promise<RawResponse> {
+    const headers: Record<string, string> = { ...this.headers, ...extraHeaders };
     let payload: string | FormData | undefined;
     if (body && 'json' in body) {
       headers['content-type'] = 'application/json';
@@ -401,16 +442,39 @@ export class ComfyHttp {
         bodyTimeout: timeoutMs,
       });
       const contentType = headerValue(res.headers['content-type']);
-      const answer = { status: res.statusCode, contentType, text: '', bytes: EMPTY, size: 0 };
+      const length = sizeHeader(res.headers['content-length']);
+      const answer = { status: res.statusCode, contentType, text: '', bytes: EMPTY, size: 0, totalSize: totalSizeOf(res.statusCode, res.headers, length) };
       if (res.statusCode >= 400 || sink === 'text') return { ...answer, text: await res.body.text() };
+      if (sink === 'headers') {
+        // dump(), not destroy(): it reads a little and closes quietly (a destroyed body emits an error nobody hears).
+        await res.body.dump().catch(() => {});
+        return answer;
+      }
       if (sink === 'bytes') {
         const bytes = Buffer.from(await res.body.arrayBuffer());
         return { ...answer, bytes, size: bytes.length };
       }
+      const { maxBytes } = sink;
+      if (maxBytes !== undefined && length !== undefined && length > maxBytes) {
+        await res.body.dump().catch(() => {});
+        throw new ComfyFileTooLargeError(`${req.path} is ${length} bytes, more than the ${maxBytes} allowed`, length, maxBytes, req);
+      }
       const file = createWriteStream(sink.file);
-      await pipeline(res.body, file);
+      if (maxBytes === undefined) await pipeline(res.body, file);
+      else {
+        let received = 0;
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            received += chunk.length;
+            if (received > maxBytes) done(new ComfyFileTooLargeError(`${req.path} is more than the ${maxBytes} bytes allowed`, undefined, maxBytes, req));
+            else done(null, chunk);
+          },
+        });
+        await pipeline(res.body, counter, file);
+      }
       return { ...answer, size: file.bytesWritten };
     } catch (err) {
+      if (err instanceof ComfyFileTooLargeError) throw err;
       if (isTimeout(err)) {
         throw new ComfyUnavailableError(
           `ComfyUI did not answer ${req.method} ${req.path} within ${timeoutMs} ms`,
@@ -437,6 +501,19 @@ interface RawResponse {
   bytes: Buffer;
   /** Bytes of the body when it was read as bytes or saved to a file. */
   size: number;
+  /** The whole file's size: Content-Range's total of a 206, else Content-Length. */
+  totalSize: number | undefined;
+}
+
+function sizeHeader(v: string | string[] | undefined): number | undefined {
+  const n = Number(headerValue(v));
+  return headerValue(v) !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function totalSizeOf(status: number, headers: Record<string, string | string[] | undefined>, length: number | undefined): number | undefined {
+  if (status !== 206) return length;
+  const total = /\/(\d+)\s*$/.exec(headerValue(headers['content-range']) ?? '')?.[1];
+  return total === undefined ? undefined : Number(total);
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -1,13 +1,18 @@
 // One submitted prompt, as its owner sees it: typed events and one final result.
 import { TypedEmitter } from './emitter.ts';
-import type { ApiWorkflow, HistoryEntry, ImageRef, NodeOutput } from './schemas.ts';
-
-export interface OutputImage extends ImageRef {
-  nodeId: string;
-}
+import { outputsOf, type Output } from './outputs.ts';
+import type { ApiWorkflow, HistoryEntry, NodeOutput } from './schemas.ts';
 
 export type JobResult =
-  | { status: 'success'; promptId: string; images: OutputImage[]; outputs: Record<string, NodeOutput>; cached: boolean }
+  | {
+      status: 'success';
+      promptId: string;
+      /** Every file (with its kind) and text the prompt's output nodes produced, node by node. */
+      outputs: Output[];
+      /** The output dicts as ComfyUI sent them, by node id. */
+      nodeOutputs: Record<string, NodeOutput>;
+      cached: boolean;
+    }
   | {
       status: 'error';
       promptId: string;
@@ -29,7 +34,8 @@ export interface JobEvents extends Record<string, unknown> {
   executing: { nodeId: string; title: string };
   progress: { value: number; max: number; nodeId: string | undefined; title: string | undefined };
   preview: { image: Buffer; mime: string; nodeId: string | undefined };
-  output: { nodeId: string; images: OutputImage[] };
+  /** A node's files and texts, once per node (from `executed`, or from history if the socket missed it). */
+  output: { nodeId: string; outputs: Output[] };
   /** Exactly once, whatever happened. */
   done: JobResult;
 }
@@ -50,7 +56,7 @@ export class Job extends TypedEmitter<JobEvents> {
   readonly createdAt = Date.now();
   startedAt: number | undefined;
   private resolveDone!: (r: JobResult) => void;
-  private readonly outputs = new Map<string, OutputImage[]>();
+  private readonly outputs = new Map<string, { outputs: Output[]; raw: NodeOutput }>();
   private cachedNodes = new Set<string>();
   private cancelling: Promise<JobResult> | undefined;
   /** Set when we learned of the job by reconnecting after a restart (no socket history). */
@@ -136,12 +142,16 @@ export class Job extends TypedEmitter<JobEvents> {
     this.emit('preview', { image, mime, nodeId });
   }
 
-  /** @internal Outputs are announced once per node, however often the server repeats them. */
-  markOutput(nodeId: string, output: Record<string, unknown>): void {
-    if (this.phase === 'done' || this.outputs.has(nodeId)) return;
-    const images = imagesOf(nodeId, output);
-    this.outputs.set(nodeId, images);
-    this.emit('output', { nodeId, images });
+  /**
+   * @internal Outputs are announced once per node, however often the server repeats them.
+   * An empty dict (a cached node's `executed` with `output: null`) announces nothing, so
+   * history can still fill that node in.
+   */
+  markOutput(nodeId: string, output: NodeOutput): void {
+    if (this.phase === 'done' || this.outputs.has(nodeId) || Object.keys(output).length === 0) return;
+    const outputs = outputsOf(nodeId, output);
+    this.outputs.set(nodeId, { outputs, raw: output });
+    this.emit('output', { nodeId, outputs });
   }
 
   /** @internal Builds the success result from history when we have it, else from what `executed` told us. */
@@ -149,11 +159,11 @@ export class Job extends TypedEmitter<JobEvents> {
     if (entry) {
       for (const [nodeId, output] of Object.entries(entry.outputs)) this.markOutput(nodeId, output);
     }
-    const outputs: Record<string, NodeOutput> = entry ? entry.outputs : {};
-    const images = [...this.outputs.values()].flat();
-    if (!entry) for (const [nodeId, imgs] of this.outputs) outputs[nodeId] = { images: imgs };
+    const nodeOutputs: Record<string, NodeOutput> = entry ? { ...entry.outputs } : {};
+    if (!entry) for (const [nodeId, { raw }] of this.outputs) nodeOutputs[nodeId] = raw;
+    const outputs = [...this.outputs.values()].flatMap((o) => o.outputs);
     const cached = this.workflow ? Object.keys(this.workflow).every((id) => this.cachedNodes.has(id)) : false;
-    this.finish({ status: 'success', promptId: this.promptId, images, outputs, cached });
+    this.finish({ status: 'success', promptId: this.promptId, outputs, nodeOutputs, cached });
   }
 
   /** @internal */
@@ -164,10 +174,6 @@ export class Job extends TypedEmitter<JobEvents> {
     this.emit('done', result);
     this.resolveDone(result);
   }
-}
-
-function imagesOf(nodeId: string, output: NodeOutput): OutputImage[] {
-  return (output.images ?? []).map((img) => ({ ...img, nodeId }));
 }
 
 /** Reads the final result of a prompt from its history entry. */

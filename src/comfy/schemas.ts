@@ -109,8 +109,13 @@ export const QueueState = z.looseObject({
 });
 export type QueueState = z.infer<typeof QueueState>;
 
-export const NodeOutput = z.looseObject({
-  images: z.array(ImageRef).optional(),
+/**
+ * One node's output dict, as `executed` sends it and /history keeps it. Its keys
+ * vary by node (`images`, `gifs`, `audio`, `3d`, `text`, custom ones); read it
+ * with `outputsOf` (outputs.ts), which types every file and text it holds.
+ */
+export const NodeOutput = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+  error: 'expected an output dict',
 });
 export type NodeOutput = z.infer<typeof NodeOutput>;
 

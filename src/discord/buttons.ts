@@ -17,6 +17,7 @@ import { translatorFor } from './locale.ts';
 import { canCancel } from './permissions.ts';
 import { startJob } from './start-job.ts';
 import { UserError } from '../jobs/user-error.ts';
+import { withUserDefaults } from '../jobs/user-settings.ts';
 
 /** A button on a job's message; `id` is its decoded custom id (undefined: not one the bot wrote). */
 export async function handleButton(interaction: ButtonInteraction, id: CustomId | undefined, ctx: BotContext): Promise<void> {
@@ -93,13 +94,17 @@ async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<C
   const job = ctx.service.ledger.get(id.job);
   const target = imageWorkflow(ctx);
   await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {}, spoiler: job?.delivery.spoiler ?? false }, async (delivery, who) => {
-    const result = job?.result as { kind?: string; images?: Array<{ filename: string; subfolder: string; type: 'output' | 'input' | 'temp' }>; server?: string } | null;
-    const image = result?.kind === 'success' ? result.images?.[id.image] : undefined;
-    const backend = result?.server ? ctx.pool.byUrl(result.server) : undefined;
+    const result = job?.result;
+    const output = result?.kind === 'success' ? result.outputs[id.image] : undefined;
+    // Only a still can be an input image (the button is only on results that show one).
+    const image = output && output.kind === 'image' ? output : undefined;
+    const backend = result?.kind === 'success' ? ctx.pool.byUrl(result.server) : undefined;
     if (!job || !target || !image || !backend) throw new UserError('job.image_gone');
     const prompt = interaction.fields.getTextInputValue('prompt');
-    const values: Record<string, unknown> = {};
-    if (target.manifest.options.some((o) => o.name === 'prompt')) values['prompt'] = prompt;
+    const given: Record<string, unknown> = {};
+    if (target.manifest.options.some((o) => o.name === 'prompt')) given['prompt'] = prompt;
+    // A new job of the one who pressed: their saved defaults fill the rest, as in /generate.
+    const { values } = withUserDefaults(ctx.settings.get(interaction.user.id), target, given);
     // The new prompt is screened before the image is fetched.
     ctx.service.screen(target.name, values, interaction.user.id);
     const file = await backend.client.http.view(image);

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { BackendPool } from '../jobs/backends.ts';
 import type { BanStore } from '../jobs/bans.ts';
 import type { JobService } from '../jobs/service.ts';
+import type { UserSettingsStore } from '../jobs/user-settings.ts';
 import type { Logger } from '../log.ts';
 import type { BannedWordList } from '../moderation/banned-word-list.ts';
 import type { BotMetrics } from '../ops/metrics.ts';
@@ -17,6 +18,8 @@ export interface BotContext {
   config: Config;
   client: Client;
   service: JobService;
+  /** Each user's own option defaults and private-results choice (/settings). */
+  settings: UserSettingsStore;
   pool: BackendPool;
   workflows: Map<string, LoadedWorkflow>;
   messenger: JobMessenger;

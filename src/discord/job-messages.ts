@@ -1,21 +1,22 @@
 // Keeps each job's Discord message in step with the job: live progress while it
 // runs, the final images when it ends. Reads where the message is from the
 // ledger, so it works the same after a restart.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DiscordAPIError, Routes, type REST } from 'discord.js';
+import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
 import type { BackendPool } from '../jobs/backends.ts';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { FinalResult, JobService, JobUpdate } from '../jobs/service.ts';
 import type { Logger } from '../log.ts';
-import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalImages, type LiveState, type MessagePayload } from './job-view.ts';
+import { translator, type Translator } from './i18n/index.ts';
+import { asSpoilers, CANCEL_EMOJI, finalView, liveView, type FinalOutputs, type LiveState, type MessagePayload } from './job-view.ts';
 import { OutboxClosedError, type Outbox } from './outbox.ts';
 import { RecentSet } from './recent-set.ts';
 import { Semaphore } from './semaphore.ts';
 import { messageRequest } from './message-request.ts';
-import { fetchFinalImages, type Spool } from './results.ts';
-import { translator, type Translator } from './i18n/index.ts';
+import { fetchFinalOutputs, SAFE_UPLOAD_LIMIT, type Spool } from './results.ts';
 
 export interface JobMessengerOptions {
   /** Requests with the bot's token. */
@@ -26,7 +27,7 @@ export interface JobMessengerOptions {
   pool: BackendPool;
   outbox: Outbox;
   log: Logger;
-  /** Upload limit of a guild in bytes (depends on its boost tier). */
+  /** Upload limit of a guild in bytes (depends on its boost tier), for jobs whose interaction did not say. */
   uploadLimit: (guildId: string | null) => number;
   /** Move to a channel message this long before the interaction token expires. */
   tokenMarginMs?: number;
@@ -40,6 +41,11 @@ export interface JobMessengerOptions {
 const UNKNOWN_MESSAGE = 10008;
 const INVALID_WEBHOOK_TOKEN = 50027;
 const UNKNOWN_WEBHOOK = 10015;
+/** A user whose direct messages are closed to the bot (or who shares no server with it any more). */
+const CANNOT_MESSAGE_USER = 50007;
+
+/** Where a job's final message went. */
+type Where = 'channel' | 'ephemeral' | 'dm' | 'nowhere';
 
 export class JobMessenger {
   private readonly live = new Map<string, LiveState>();
@@ -51,6 +57,8 @@ export class JobMessenger {
   private readonly deliveries = new Semaphore(8);
   /** Jobs whose result was delivered: a late event about them must not bring their progress back. */
   private readonly done = new RecentSet(1_000);
+  /** Private jobs whose ephemeral reply can no longer be edited: no more progress, the result goes by DM. */
+  private readonly quiet = new RecentSet(1_000);
   private readonly tick: NodeJS.Timeout;
 
   constructor(private readonly o: JobMessengerOptions) {
@@ -83,7 +91,8 @@ export class JobMessenger {
   /** A ❌ ready to click; it counts against the same request budget as the edits. */
   private addCancelReaction(job: JobRow): void {
     const { channelId, messageId } = job.delivery;
-    if (!messageId) return;
+    // An ephemeral reply takes no reactions; its Cancel button works.
+    if (!messageId || job.delivery.private) return;
     void this.o.outbox
       .push(`${job.id}:react`, 'progress', async () => {
         await this.o.rest.put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(CANCEL_EMOJI)));
@@ -127,7 +136,10 @@ export class JobMessenger {
         state.phase = 'running';
         state.value = u.value;
         state.max = u.max;
-        if (u.node) state.node = u.node;
+        if (u.node) {
+          state.node = u.node;
+          state.progressNode = u.node;
+        }
         break;
       case 'preview':
         state.preview = { image: u.image, mime: u.mime };
@@ -148,7 +160,7 @@ export class JobMessenger {
   }
 
   private render(job: JobRow): void {
-    if (this.gone.has(job.id) || this.delivering.has(job.id)) return;
+    if (this.gone.has(job.id) || this.delivering.has(job.id) || this.quiet.has(job.id)) return;
     const state = this.live.get(job.id);
     if (!state) return;
     this.o.outbox
@@ -167,6 +179,57 @@ export class JobMessenger {
       });
   }
 
+  /**
+   * Shows a finished job again (/show) as the reply of another interaction: its
+   * final message made anew, the images fetched again from ComfyUI's output
+   * folder as the delivery does, the same buttons (they act on the same job).
+   * Nobody is pinged. 'gone' (nothing posted): ComfyUI no longer has any of its images.
+   */
+  async showAgain(
+    job: JobRow,
+    reply: { applicationId: string; token: string; channelId: string; ephemeral?: boolean },
+    header: string,
+    /** The language of the one who asked (the message is theirs now). */
+    tr: Translator,
+  ): Promise<'shown' | 'gone'> {
+    const result = job.result;
+    if (!result || result.kind === 'rejected') return 'gone';
+    const spool: Spool = { prefix: join(this.o.spoolDir, `show-${job.id}-${randomUUID().slice(0, 8)}`), written: [] };
+    try {
+      let outputs: FinalOutputs | undefined;
+      let shownResult: FinalResult = result;
+      if (result.kind === 'success') {
+        const http = this.o.pool.byUrl(result.server)?.client.http;
+        const { delivered, ...fetched } = await this.deliveries.run(() => fetchFinalOutputs(http, result, this.uploadLimitOf(job), spool, job.id));
+        const files = result.outputs.filter((o) => o.kind !== 'text');
+        if (files.length > 0 && fetched.files.length === 0 && fetched.overflow.length === 0 && fetched.missing === files.length) return 'gone';
+        shownResult = delivered;
+        // Shown again as it was first: a spoiler stays one.
+        outputs = job.delivery.spoiler ? asSpoilers(fetched) : fetched;
+      }
+      const payload = finalView(job, shownResult, tr, outputs);
+      const shown = { ...payload, content: `${header}\n${payload.content}` };
+      const route = Routes.webhookMessage(reply.applicationId, reply.token, '@original');
+      await this.o.interactionRest.patch(route, { ...(await messageRequest(shown)), auth: false });
+      for (const [i, batch] of (outputs?.overflow ?? []).entries()) {
+        const more = { content: '', embeds: [], components: [], files: batch };
+        if (reply.ephemeral) {
+          await this.o.interactionRest.post(Routes.webhook(reply.applicationId, reply.token), {
+            ...(await messageRequest(more, undefined, MessageFlags.Ephemeral)),
+            auth: false,
+          });
+          continue;
+        }
+        await this.o.outbox.push(`show:${reply.token.slice(-12)}:${i}`, 'final', async () => {
+          await this.postInChannel(reply.channelId, more);
+        });
+      }
+      return 'shown';
+    } finally {
+      await Promise.all(spool.written.map((file) => unlink(file).catch(() => {})));
+    }
+  }
+
   /** Posts the final message once; a failure leaves the job undelivered so a restart tries again. */
   private async deliver(job: JobRow, result: FinalResult): Promise<void> {
     if (this.delivering.has(job.id)) return;
@@ -177,31 +240,9 @@ export class JobMessenger {
     const log = this.o.log.child({ jobId: job.id, userId: job.userId, promptId: job.promptId });
     const spool: Spool = { prefix: join(this.o.spoolDir, job.id), written: [] };
     try {
-      // Few deliveries at once: each has its images on disk and uploads them until Discord has them.
-      await this.deliveries.run(async () => {
-        let images: FinalImages | undefined;
-        if (result.kind === 'success') {
-          const http = this.o.pool.byUrl(result.server)?.client.http;
-          images = await fetchFinalImages(http, result.images, this.o.uploadLimit(job.delivery.guildId), spool);
-          if (job.delivery.spoiler) images = asSpoilers(images);
-        }
-        const payload = finalView(job, result, this.tr(job), images);
-        const overflow = images?.overflow ?? [];
-        await this.o.outbox.push(
-          job.id,
-          'final',
-          async () => {
-            const current = this.o.service.ledger.get(job.id) ?? job;
-            await this.sendFinal(current, payload);
-            for (const batch of overflow) {
-              await this.postInChannel(current.delivery.channelId, { content: '', embeds: [], components: [], files: batch });
-            }
-          },
-          { global: !viaInteraction(job) || overflow.length > 0 },
-        );
-        log.info('result delivered', { outcome: result.kind, images: images?.files.length ?? 0 });
-      });
-      this.o.service.markDelivered(job.id);
+      // Few deliveries at once: each has its files on disk and uploads them until Discord has them.
+      const delivered = await this.deliveries.run(() => this.sendResult(job, result, spool, log));
+      this.o.service.markDelivered(job.id, delivered);
       this.done.add(job.id);
       this.o.outbox.drop(job.id);
       this.o.outbox.drop(`${job.id}:react`);
@@ -215,19 +256,85 @@ export class JobMessenger {
     }
   }
 
-  private async sendFinal(job: JobRow, payload: MessagePayload): Promise<void> {
-    try {
-      await this.edit(job, payload);
-    } catch (err) {
-      if (isStatus(err, 413) && payload.files.length > 0) {
-        await this.edit(job, {
-          ...payload,
-          files: [],
-          embeds: payload.embeds.map(({ image: _image, ...e }) => e),
-          content: `${payload.content}\nℹ️ ${this.tr(job).t('note.too_large_for_server')}`,
-        });
-        return;
+  /**
+   * Fetches the outputs and sends the final message. Discord refusing a file as too
+   * large (413, code 40005) is no failed delivery: the files are sorted again for the
+   * limit every bot has, then the message goes without them and names each.
+   * Resolves with the result as delivered (which files were posted).
+   */
+  private async sendResult(job: JobRow, result: FinalResult, spool: Spool, log: Logger): Promise<FinalResult> {
+    let limit = this.uploadLimitOf(job);
+    let refused = false;
+    for (;;) {
+      let outputs: FinalOutputs | undefined;
+      let delivered = result;
+      if (result.kind === 'success') {
+        const http = this.o.pool.byUrl(result.server)?.client.http;
+        const { delivered: withFiles, ...fetched } = await fetchFinalOutputs(http, result, limit, spool, job.id, refused);
+        delivered = withFiles;
+        outputs = job.delivery.spoiler ? asSpoilers(fetched) : fetched;
       }
+      const tr = this.tr(job);
+      const payload = finalView(job, delivered, tr, outputs);
+      const overflow = outputs?.overflow ?? [];
+      try {
+        await this.o.outbox.push(
+          job.id,
+          'final',
+          async () => {
+            const current = this.o.service.ledger.get(job.id) ?? job;
+            const where = await this.sendFinal(current, payload);
+            for (const batch of overflow) {
+              const more = { content: '', embeds: [], components: [], files: batch };
+              await this.postMore(current, where, more).catch(async (err: unknown) => {
+                if (!isTooLarge(err)) throw err;
+                const names = batch.map((f) => f.name).join(', ');
+                await this.postMore(current, where, {
+                  content: `ℹ️ ${tr.t('note.overflow_refused', { names, job: job.id })}`,
+                  embeds: [],
+                  components: [],
+                  files: [],
+                });
+              });
+            }
+          },
+          { global: !viaInteraction(job) || overflow.length > 0 },
+        );
+      } catch (err) {
+        if (!isTooLarge(err) || !outputs || outputs.files.length === 0 || refused) throw err;
+        // First the limit every bot has; if Discord refuses even that, the message goes without files.
+        if (limit > SAFE_UPLOAD_LIMIT) limit = SAFE_UPLOAD_LIMIT;
+        else refused = true;
+        log.warn('Discord refused the files as too large; sorting them again', { limit, refused });
+        continue;
+      }
+      log.info('result delivered', { outcome: result.kind, files: outputs?.files.length ?? 0 });
+      return delivered;
+    }
+  }
+
+  /** The limit Discord gave the job's interaction, else the guild's by its boost tier. */
+  private uploadLimitOf(job: JobRow): number {
+    return job.delivery.uploadLimit ?? this.o.uploadLimit(job.delivery.guildId);
+  }
+
+  /** More of a result after its first message, where that message went ('nowhere': kept for /show). */
+  private async postMore(job: JobRow, where: Where, more: MessagePayload): Promise<void> {
+    if (where === 'dm') await this.postInDm(job, more);
+    else if (where === 'ephemeral') await this.followUpPrivately(job, more);
+    else if (where === 'channel') await this.postInChannel(job.delivery.channelId, more);
+  }
+
+  /**
+   * Writes the final message; says where it went, for the files that follow it
+   * ('nowhere': a private result whose owner cannot get a DM was kept for /show).
+   */
+  private async sendFinal(job: JobRow, payload: MessagePayload): Promise<Where> {
+    try {
+      return await this.edit(job, payload, { final: true });
+    } catch (err) {
+      // A dismissed ephemeral reply is gone too: the private result goes by DM, never into the channel.
+      if (this.gone.has(job.id) && job.delivery.private) return this.deliverPrivately(job, payload);
       if (this.gone.has(job.id)) {
         // A moderator deleted the job's message: the result still reaches its owner, in a new message.
         const posted = await this.postInChannel(
@@ -236,7 +343,7 @@ export class JobMessenger {
           job,
         );
         this.o.service.updateDelivery(job.id, { ...job.delivery, channelMessageId: posted.id });
-        return;
+        return 'channel';
       }
       throw err;
     }
@@ -246,8 +353,9 @@ export class JobMessenger {
    * Edits the job's message wherever it lives: the interaction reply while its
    * token is valid, a channel message after.
    */
-  private async edit(job: JobRow, payload: MessagePayload): Promise<void> {
+  private async edit(job: JobRow, payload: MessagePayload, options: { final?: boolean } = {}): Promise<Where> {
     const d = job.delivery;
+    if (d.private && !d.channelMessageId) return this.editPrivate(job, payload, options.final ?? false);
     try {
       if (d.channelMessageId) {
         await this.o.rest.patch(Routes.channelMessage(d.channelId, d.channelMessageId), await messageRequest(payload, job.userId));
@@ -259,17 +367,86 @@ export class JobMessenger {
       } else {
         await this.moveToChannel(job, payload);
       }
+      return 'channel';
     } catch (err) {
-      if (isCode(err, INVALID_WEBHOOK_TOKEN) || isCode(err, UNKNOWN_WEBHOOK) || isStatus(err, 401)) {
+      if (isTokenGone(err)) {
         this.o.log.info('interaction token expired; continuing in a channel message', { jobId: job.id });
         await this.moveToChannel(job, payload);
-        return;
+        return 'channel';
       }
       if (isCode(err, UNKNOWN_MESSAGE) || isStatus(err, 404)) {
         this.gone.add(job.id);
         this.o.log.warn('the job message was deleted', { jobId: job.id });
       }
       throw err;
+    }
+  }
+
+  /**
+   * A private job's ephemeral reply, which only its interaction token can edit.
+   * Once the token is gone, progress stops and the result goes by direct message.
+   */
+  private async editPrivate(job: JobRow, payload: MessagePayload, final: boolean): Promise<'ephemeral' | 'dm' | 'nowhere'> {
+    const d = job.delivery;
+    // Once its reply said the result comes by DM (or could not be edited any more), it does.
+    if (this.quiet.has(job.id)) return final ? this.deliverPrivately(job, payload) : 'nowhere';
+    if (d.interactionToken && (d.tokenExpiresAt ?? 0) > Date.now()) {
+      try {
+        await this.o.interactionRest.patch(Routes.webhookMessage(d.applicationId, d.interactionToken, '@original'), {
+          ...(await messageRequest(payload, job.userId)),
+          auth: false,
+        });
+        return 'ephemeral';
+      } catch (err) {
+        if (isCode(err, UNKNOWN_MESSAGE) || isStatus(err, 404)) {
+          // The user dismissed the ephemeral reply.
+          this.gone.add(job.id);
+          this.o.log.info('the private job message was dismissed', { jobId: job.id });
+        } else if (!isTokenGone(err)) {
+          throw err;
+        }
+      }
+    }
+    this.quiet.add(job.id);
+    return final ? this.deliverPrivately(job, payload) : 'nowhere';
+  }
+
+  /**
+   * A private result that cannot be shown in its ephemeral reply: sent to its owner
+   * by DM. With their DMs closed it stays in the ledger, and they are told in the
+   * channel (no prompt, no picture) how to see it with /show, which answers them alone.
+   */
+  private async deliverPrivately(job: JobRow, payload: MessagePayload): Promise<'dm' | 'nowhere'> {
+    try {
+      await this.postInDm(job, payload);
+      this.o.log.info('private result sent by direct message', { jobId: job.id });
+      return 'dm';
+    } catch (err) {
+      if (!isCode(err, CANNOT_MESSAGE_USER) && !isStatus(err, 403)) throw err;
+      this.o.log.info('private result kept: the user does not take direct messages', { jobId: job.id });
+      const content = this.tr(job).t('private.dm_closed', { user: job.userId, job: job.id });
+      await this.postInChannel(job.delivery.channelId, { content, embeds: [], components: [], files: [] }, job);
+      return 'nowhere';
+    }
+  }
+
+  private async postInDm(job: JobRow, payload: MessagePayload): Promise<void> {
+    const channel = (await this.o.rest.post(Routes.userChannels(), { body: { recipient_id: job.userId } })) as { id: string };
+    await this.postInChannel(channel.id, payload, job);
+  }
+
+  /** More images of a private result: an ephemeral follow-up of the same interaction. */
+  private async followUpPrivately(job: JobRow, payload: MessagePayload): Promise<void> {
+    const d = job.delivery;
+    if (!d.interactionToken) return this.postInDm(job, payload);
+    try {
+      await this.o.interactionRest.post(Routes.webhook(d.applicationId, d.interactionToken), {
+        ...(await messageRequest(payload, job.userId, MessageFlags.Ephemeral)),
+        auth: false,
+      });
+    } catch (err) {
+      if (!isTokenGone(err)) throw err;
+      await this.postInDm(job, payload);
     }
   }
 
@@ -325,8 +502,15 @@ export class JobMessenger {
       const current = this.o.service.ledger.get(job.id);
       const state = this.live.get(job.id);
       if (!current || current.state === 'finished' || current.state === 'delivered' || !state) return;
+      // A private job stays in its ephemeral reply, which says where the result will come; then it goes quiet.
+      const move = current.delivery.private
+        ? async () => {
+            await this.editPrivate(current, liveView(current, { ...state, notice: { code: 'private.continues_in_dm', data: {} } }, this.tr(current)), false);
+            this.quiet.add(current.id);
+          }
+        : () => this.moveToChannel(current, liveView(current, state, this.tr(current)));
       void this.o.outbox
-        .push(job.id, 'final', () => this.moveToChannel(current, liveView(current, state, this.tr(current))))
+        .push(job.id, 'final', move)
         .catch((err: unknown) => {
           if (!(err instanceof OutboxClosedError)) this.o.log.warn('could not move the job to a channel message', { jobId: job.id, error: err });
         });
@@ -356,10 +540,20 @@ function viaInteraction(job: JobRow): boolean {
   return !d.channelMessageId && Boolean(d.interactionToken) && (d.tokenExpiresAt ?? 0) > Date.now() + 5_000;
 }
 
+/** Discord's answers to an interaction token that is no longer valid. */
+function isTokenGone(err: unknown): boolean {
+  return isCode(err, INVALID_WEBHOOK_TOKEN) || isCode(err, UNKNOWN_WEBHOOK) || isStatus(err, 401);
+}
+
 function isCode(err: unknown, code: number): boolean {
   return err instanceof DiscordAPIError && err.code === code;
 }
 
 function isStatus(err: unknown, status: number): boolean {
   return (err as { status?: number }).status === status;
+}
+
+/** Discord's "Request entity too large": HTTP 413, code 40005. */
+function isTooLarge(err: unknown): boolean {
+  return isStatus(err, 413) || isCode(err, 40005);
 }

@@ -1,6 +1,7 @@
 // What a job's message looks like at each moment of its life, in the reader's
 // language. Pure: state and translator in, message out.
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import { isEmbeddable, type OutputKind } from '../comfy/index.ts';
 import type { FinalResult } from '../jobs/service.ts';
 import type { JobRow } from '../jobs/ledger.ts';
 import type { LostReason, Notice } from '../jobs/user-error.ts';
@@ -21,6 +22,8 @@ export interface LiveState {
   node?: string;
   value?: number;
   max?: number;
+  /** The node the step count belongs to (the sampler), shown when another node runs after it (a video's decode and save). */
+  progressNode?: string;
   preview?: { image: Buffer; mime: string };
   notice?: Notice;
   startedAt?: number;
@@ -31,15 +34,15 @@ export interface FileToSend {
   /** The bytes, or a file on disk that holds them (output images are not kept whole in memory). */
   data: Buffer | SpooledFile;
   contentType?: string;
+  /** Which of the job's outputs this is (0 = the first): its number in the message is this + 1. */
+  output?: number;
+  /** What it is: a still (shown in the embed), something Discord plays, a file, a text's `.txt`. */
+  kind?: OutputKind;
 }
 
 export interface SpooledFile {
   path: string;
   size: number;
-}
-
-export function sizeOf(file: FileToSend): number {
-  return Buffer.isBuffer(file.data) ? file.data.length : file.data.size;
 }
 
 export interface MessagePayload {
@@ -85,9 +88,11 @@ export function liveView(job: JobRow, state: LiveState, tr: Translator, now = Da
     lines.push(`⏳ **${queued}**`);
   } else {
     const elapsed = tr.duration(now - (state.startedAt ?? job.createdAt));
+    // After sampling, another node runs (a video's decode, its encoding): the steps are the sampler's, and say so.
+    const stepOf = state.progressNode && state.progressNode !== state.node ? ` · ${state.progressNode}` : '';
     const step =
       state.value !== undefined && state.max !== undefined
-        ? `\`${progressBar(state.value, state.max)}\` ${tr.t('job.step', { value: state.value, max: state.max })}`
+        ? `\`${progressBar(state.value, state.max)}\` ${tr.t('job.step', { value: state.value, max: state.max })}${stepOf}`
         : '';
     // The node's title is the workflow's own (as written in ComfyUI): shown as it is.
     lines.push(`🎨 **${tr.t('job.running')}**${state.node ? ` — ${state.node}` : ''} · ${elapsed}`);
@@ -112,17 +117,6 @@ export function liveView(job: JobRow, state: LiveState, tr: Translator, now = Da
   };
 }
 
-/** Discord shows an attachment whose name starts with `SPOILER_` blurred until clicked. */
-export function spoilerName(name: string): string {
-  return name.startsWith('SPOILER_') ? name : `SPOILER_${name}`;
-}
-
-/** Every file of a result, in its first message and in the follow-ups, as a spoiler. */
-export function asSpoilers(images: FinalImages): FinalImages {
-  const mark = (files: FileToSend[]) => files.map((f) => ({ ...f, name: spoilerName(f.name) }));
-  return { ...images, files: mark(images.files), overflow: images.overflow.map(mark) };
-}
-
 /**
  * A line under a result, as a catalogue key and its values, written in the reader's
  * language when shown. A value may itself be a note, or a list joined as the language does.
@@ -140,21 +134,45 @@ function noteText(note: Note, tr: Translator): string {
   return tr.t(note.key, values);
 }
 
-export interface FinalImages {
-  files: FileToSend[];
-  /** e.g. "re-encoded as JPEG to fit the 10 MB upload limit" */
-  notes: Note[];
-  /** Images that did not fit in this message (sent as follow-ups). */
-  overflow: FileToSend[][];
-  missing: number;
+/** Discord shows an attachment whose name starts with `SPOILER_` blurred until clicked. */
+export function spoilerName(name: string): string {
+  return name.startsWith('SPOILER_') ? name : `SPOILER_${name}`;
 }
 
-/** The end of the job: images with their parameters, or why there are none. */
-export function finalView(job: JobRow, result: FinalResult, tr: Translator, images?: FinalImages): MessagePayload {
+/** Every file of a result, in its first message and in the follow-ups, as a spoiler. */
+export function asSpoilers(outputs: FinalOutputs): FinalOutputs {
+  const mark = (files: FileToSend[]) => files.map((f) => ({ ...f, name: spoilerName(f.name) }));
+  return { ...outputs, files: mark(outputs.files), overflow: outputs.overflow.map(mark) };
+}
+
+/** A text output as the message shows it: all of it, or its start (`cut`) with the whole in `file`. */
+export interface ShownText {
+  nodeId: string;
+  text: string;
+  cut: boolean;
+  file?: string;
+}
+
+export interface FinalOutputs {
+  files: FileToSend[];
+  /** e.g. "re-encoded as JPEG to fit the 10 MB upload limit", which video stayed on the server */
+  notes: Note[];
+  /** Files that did not fit in this message (sent as follow-ups). */
+  overflow: FileToSend[][];
+  missing: number;
+  /** Text outputs, in the message's content. */
+  texts?: ShownText[];
+}
+
+/** Discord's limit for a message's content. */
+const CONTENT_MAX = 2000;
+
+/** The end of the job: its outputs with their parameters, or why there are none. */
+export function finalView(job: JobRow, result: FinalResult, tr: Translator, outputs?: FinalOutputs): MessagePayload {
   const user = `<@${job.userId}>`;
   switch (result.kind) {
     case 'success': {
-      const files = images?.files ?? [];
+      const files = outputs?.files ?? [];
       const embed: APIEmbed = {
         color: COLOR.success,
         title: truncate(job.workflow, 256),
@@ -162,22 +180,27 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, imag
         fields: paramFields(job, result, tr),
         footer: { text: tr.t(result.cached ? 'job.footer_cached' : 'job.footer', { id: job.id }) },
       };
-      // A spoiler stays an attachment (blurred by Discord); an embed would show it in the clear.
-      if (files[0] && !job.delivery.spoiler) embed.image = { url: `attachment://${files[0].name}` };
+      // Only stills go in embeds (an animation, a video or a sound plays as an attachment);
+      // a spoiler stays an attachment (blurred by Discord), where an embed would show it in the clear.
+      const stills = files.filter((f) => f.kind === 'image' && isEmbeddable(f.name));
+      const still = stills[0];
+      const embeds = job.delivery.spoiler ? [embed] : imageEmbeds(embed, stills);
       const notes: Note[] = [
-        ...(images?.notes ?? []),
-        ...(images && images.missing > 0 ? [{ key: 'note.missing' as const, values: { n: images.missing } }] : []),
-        // Only when ComfyUI listed none: images that were too large or could not be fetched have their own note.
-        ...(result.images.length === 0 ? [{ key: 'note.no_images' as const }] : []),
+        ...(outputs?.notes ?? []),
+        ...(outputs && outputs.missing > 0 ? [{ key: 'note.missing' as const, values: { n: outputs.missing } }] : []),
+        // Only when ComfyUI listed none: files that were too large or could not be fetched have their own note.
+        ...(result.outputs.length === 0 ? [{ key: 'note.no_outputs' as const }] : []),
       ];
+      const head = `✅ ${tr.t('job.done', { user, ms: result.durationMs })}`;
+      const index = still ? useIndex(result, still.name) : undefined;
       return {
-        content: [`✅ ${tr.t('job.done', { user, ms: result.durationMs })}`, ...notes.map((n) => `ℹ️ ${noteText(n, tr)}`)].join('\n'),
-        embeds: [embed],
+        content: fitContent(head, textBlocks(outputs?.texts ?? [], tr), notes.map((n) => `ℹ️ ${noteText(n, tr)}`)),
+        embeds,
         files,
         components: [
           row(
             button(tr.t('button.reroll'), encodeCustomId({ action: 'reroll', job: job.id }), ButtonStyle.Primary, '🎲'),
-            ...(files.length > 0 ? [button(tr.t('button.use'), encodeCustomId({ action: 'use', job: job.id, image: 0 }), ButtonStyle.Secondary, '🖼️')] : []),
+            ...(index !== undefined ? [button(tr.t('button.use'), encodeCustomId({ action: 'use', job: job.id, image: index }), ButtonStyle.Secondary, '🖼️')] : []),
           ),
         ],
       };
@@ -212,6 +235,64 @@ export function finalView(job: JobRow, result: FinalResult, tr: Translator, imag
   }
 }
 
+/** Discord shows at most 10 embeds in a message. */
+const MAX_EMBEDS = 10;
+
+/**
+ * The result's embeds: one image shows in the main embed; several (a batch) get
+ * an embed each, numbered 1…n in its title (the number of the output, so a
+ * button naming an image by number means the same one). The main embed, the
+ * first, keeps the workflow's name above its number.
+ */
+function imageEmbeds(main: APIEmbed, files: FileToSend[]): APIEmbed[] {
+  const [first, ...others] = files;
+  if (!first) return [main];
+  if (others.length === 0) return [{ ...main, image: { url: `attachment://${first.name}` } }];
+  const number = (f: FileToSend, i: number) => String((f.output ?? i) + 1);
+  const { title, ...rest } = main;
+  return files.slice(0, MAX_EMBEDS).map((f, i) =>
+    i === 0
+      ? { ...rest, ...(title ? { author: { name: title } } : {}), title: number(f, i), image: { url: `attachment://${f.name}` } }
+      : { color: main.color ?? COLOR.success, title: number(f, i), image: { url: `attachment://${f.name}` } },
+  );
+}
+
+/** Which of the result's outputs "Use as input" takes: the still shown (a JPEG stands for its PNG). */
+function useIndex(result: Extract<FinalResult, { kind: 'success' }>, shown: string): number | undefined {
+  const plain = shown.replace(/^SPOILER_/, '');
+  const stem = (name: string) => name.replace(/\.[A-Za-z0-9]+$/, '');
+  const exact = result.outputs.findIndex((o) => o.kind === 'image' && o.filename === plain);
+  const index = exact >= 0 ? exact : result.outputs.findIndex((o) => o.kind === 'image' && stem(o.filename) === stem(plain));
+  // The custom id holds two digits: a still further down the list gets no button.
+  return index >= 0 && index <= 99 ? index : undefined;
+}
+
+/** Each text output as a code block; one cut short says its whole text is attached. */
+function textBlocks(texts: ShownText[], tr: Translator): string[] {
+  return texts.map((t) => {
+    // A ``` inside would end the block early: a zero-width space keeps it apart.
+    const body = t.text.replaceAll('```', '`\u200b``');
+    const block = `\`\`\`\n${body}${t.cut ? '…' : ''}\n\`\`\``;
+    return t.cut && t.file ? `${block}\n${tr.t('note.text_attached', { file: t.file })}` : block;
+  });
+}
+
+/** The content within Discord's 2000 characters: the head and texts first, the notes as far as they fit. */
+function fitContent(head: string, blocks: string[], notes: string[]): string {
+  let content = [head, ...blocks].join('\n');
+  if (content.length > CONTENT_MAX) content = truncate(content, CONTENT_MAX);
+  for (const note of notes) {
+    const next = `${content}\n${note}`;
+    if (next.length > CONTENT_MAX) {
+      const room = CONTENT_MAX - content.length - 1;
+      if (room > 20) content = `${content}\n${truncate(note, room)}`;
+      break;
+    }
+    content = next;
+  }
+  return content;
+}
+
 /** Why a job was lost, in words; a row from before reasons were codes holds its English text, shown as it is. */
 function lostReason(reason: LostReason | string, tr: Translator): string {
   if (typeof reason === 'string') return reason;
@@ -222,7 +303,7 @@ function lostReason(reason: LostReason | string, tr: Translator): string {
 }
 
 /** The parameters shown under a result, each with its name in the reader's language. */
-const PARAM_FIELDS = ['steps', 'cfg', 'checkpoint', 'sampler', 'denoise', 'width', 'height', 'lora'] as const;
+const PARAM_FIELDS = ['steps', 'cfg', 'checkpoint', 'sampler', 'denoise', 'width', 'height', 'aspect', 'batch', 'lora'] as const;
 
 /** An option value as the user gave it: text as is, anything else as JSON. */
 const paramText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));

@@ -5,9 +5,13 @@ import { openAsBlob } from 'node:fs';
 import type { RequestData } from 'discord.js';
 import type { MessagePayload } from './job-view.ts';
 
-/** `mention`: the one user the message may ping (its job's owner); nobody else ever is. */
-export async function messageRequest(payload: MessagePayload, mention?: string): Promise<RequestData> {
+/**
+ * `mention`: the one user the message may ping (its job's owner); nobody else ever is.
+ * `flags`: for a new message only, e.g. Ephemeral for a private job's follow-up.
+ */
+export async function messageRequest(payload: MessagePayload, mention?: string, flags?: number): Promise<RequestData> {
   const json = {
+    ...(flags !== undefined ? { flags } : {}),
     content: payload.content,
     embeds: payload.embeds,
     components: payload.components,

@@ -2,7 +2,7 @@
 // Use as input): the reply is deferred, the job recorded and queued, and the
 // reply becomes the job's message. Access was checked before any handler ran
 // (bot.ts); a refusal or failure is thrown to the dispatcher, which answers it.
-import { DiscordAPIError, type ChatInputCommandInteraction, type Message, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { DiscordAPIError, MessageFlags, type ChatInputCommandInteraction, type Message, type MessageComponentInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
 import { UserError } from '../jobs/user-error.ts';
@@ -37,10 +37,12 @@ export function spoilerFor(interaction: StartingInteraction, ctx: BotContext, re
  * message. The callback's own answer carries the message, so this costs no
  * request from the bot's rate-limit budget; an already deferred reply is fetched.
  */
-export async function deferJobReply(interaction: StartingInteraction): Promise<Message> {
+export async function deferJobReply(interaction: StartingInteraction, ctx: Pick<BotContext, 'settings'>): Promise<Message> {
   if (!interaction.deferred && !interaction.replied) {
+    // A user who chose private results (/settings private) sees the job alone.
+    const ephemeral = ctx.settings.get(interaction.user.id).private;
     try {
-      const response = await interaction.deferReply({ withResponse: true });
+      const response = await interaction.deferReply({ withResponse: true, ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
       if (response.resource?.message) return response.resource.message;
     } catch (err) {
       // The first try reached Discord but its answer did not reach us (a timeout), and
@@ -56,6 +58,12 @@ export async function deferJobReply(interaction: StartingInteraction): Promise<M
 export function hasPriority(interaction: StartingInteraction, ctx: BotContext): boolean {
   const roles = ctx.config.PRIORITY_ROLES;
   return roles.length > 0 && roleIdsOf(interaction.member).some((r) => roles.includes(r));
+}
+
+/** `attachment_size_limit` of the interaction (boosts included), when Discord sent one. */
+function attachmentSizeLimit(interaction: StartingInteraction): number | null {
+  const limit: unknown = interaction.attachmentSizeLimit;
+  return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? limit : null;
 }
 
 export async function startJob(
@@ -82,7 +90,7 @@ export async function startJob(
     }),
 ): Promise<JobRow> {
   checkWorkflowPlace(interaction, ctx, job.workflow);
-  const reply = job.reply ?? (await deferJobReply(interaction));
+  const reply = job.reply ?? (await deferJobReply(interaction, ctx));
   const row = await start(
     {
       guildId: interaction.guildId,
@@ -92,9 +100,11 @@ export async function startJob(
       interactionToken: interaction.token,
       tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
       channelMessageId: null,
-      spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
       // Whoever presses Re-roll or Retry is answered in their own language.
       locale: localeOf(interaction, ctx.config.DEFAULT_LOCALE),
+      spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
+      ...(reply.flags.has(MessageFlags.Ephemeral) ? { private: true } : {}),
+      uploadLimit: attachmentSizeLimit(interaction),
     },
     { priority: hasPriority(interaction, ctx) },
   );

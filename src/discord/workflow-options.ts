@@ -5,9 +5,11 @@ import {
   type APIApplicationCommandSubcommandOption,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import type { Manifest, ManifestOption } from '../workflows/manifest.ts';
+import { isUploadOption, type Manifest, type ManifestOption } from '../workflows/manifest.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
-import { descriptionJson, localized } from './i18n/localizations.ts';
+import { aspectValues } from '../workflows/aspect-option.ts';
+import type { Aspect } from '../workflows/aspect.ts';
+import { choiceNameJson, descriptionJson, localized, type Localizations } from './i18n/localizations.ts';
 
 /** Discord allows 25 subcommands per command and 25 options per subcommand. */
 export const MAX_SUBCOMMANDS = 25;
@@ -77,10 +79,19 @@ export function optionJson(o: ManifestOption, manifest: Manifest, defaultLocale:
         };
       }
       return { ...base, type: ApplicationCommandOptionType.String, autocomplete: true };
+    case 'aspect':
+      return { ...base, type: ApplicationCommandOptionType.String, choices: aspectValues(o).map((v) => aspectChoice(v, defaultLocale)) };
     case 'image':
     case 'mask':
+    case 'video':
+    case 'audio':
       return { ...base, type: ApplicationCommandOptionType.Attachment };
   }
+}
+
+/** "16:9 (wide)", in every language of the catalogue; the value sent is the ratio. */
+export function aspectChoice(aspect: Aspect, defaultLocale: string): { name: string; name_localizations: Localizations; value: string } {
+  return { ...choiceNameJson(`aspect.${aspect}`, defaultLocale), value: aspect };
 }
 
 export function subcommandJson(w: LoadedWorkflow, defaultLocale: string): APIApplicationCommandSubcommandOption {
@@ -103,7 +114,7 @@ export function readValues(interaction: ChatInputCommandInteraction, w: LoadedWo
   const values: Record<string, unknown> = {};
   for (const o of w.manifest.options) {
     const v = interaction.options.get(o.name)?.value;
-    if (v === undefined || v === null || o.type === 'image' || o.type === 'mask') continue;
+    if (v === undefined || v === null || isUploadOption(o)) continue;
     values[o.name] = v;
   }
   return values;

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { StoredResult } from './result.ts';
 
 export const JobState = z.enum([
   'waiting', // accepted, in the bot's own queue: on no ComfyUI server yet
@@ -37,6 +38,17 @@ export const Delivery = z.object({
    * written before it existed: those are answered in DEFAULT_LOCALE.
    */
   locale: z.string().optional(),
+  /**
+   * Shown to the requester alone (/settings private): the reply is ephemeral, edited only
+   * with the interaction token; a result that outlives the token goes by direct message.
+   */
+  private: z.boolean().optional(),
+  /**
+   * The largest file Discord takes in this channel, in bytes: the interaction's
+   * `attachment_size_limit` (boosts and Nitro included) when Discord sent one.
+   * Without it (and in rows written before it was kept) the guild's boost tier decides.
+   */
+  uploadLimit: z.number().positive().nullish(),
 });
 export type Delivery = z.infer<typeof Delivery>;
 
@@ -55,8 +67,8 @@ export const JobRow = z.object({
   seeds: z.record(z.string(), z.number()),
   state: JobState,
   outcome: Outcome.nullable(),
-  /** What the final message needs: images, error text… */
-  result: z.unknown().nullable(),
+  /** What the final message needs (outputs, error text…), or why the job was refused; null when it cannot be read. */
+  result: StoredResult.nullable().catch(null),
   delivery: Delivery,
   attempts: z.number(),
   createdAt: z.number(),
@@ -273,6 +285,21 @@ export class Ledger {
 
   recentForUser(userId: string, limit: number): JobRow[] {
     const rows = this.statement('SELECT * FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?').all(userId, limit) as RawRow[];
+    return rows.map(fromRaw);
+  }
+
+  /**
+   * The newest jobs made in one server (`guildId` null: in DMs), newest first;
+   * `idPrefix` keeps those whose id starts with it (what /show's autocomplete has typed).
+   */
+  recentInGuild(guildId: string | null, limit: number, options: { idPrefix?: string; finishedOnly?: boolean } = {}): JobRow[] {
+    const prefix = (options.idPrefix ?? '').replace(/[\\%_]/g, (c) => `\\${c}`);
+    const sql = options.finishedOnly
+      ? `SELECT * FROM jobs WHERE json_extract(delivery, '$.guildId') IS ? AND id LIKE ? ESCAPE '\\'
+           AND state IN ('finished','delivered') AND result IS NOT NULL AND outcome IS NOT 'rejected'
+         ORDER BY created_at DESC LIMIT ?`
+      : `SELECT * FROM jobs WHERE json_extract(delivery, '$.guildId') IS ? AND id LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT ?`;
+    const rows = this.statement(sql).all(guildId, `${prefix}%`, limit) as RawRow[];
     return rows.map(fromRaw);
   }
 

@@ -11,12 +11,16 @@ import { findNode } from '../workflows/edit.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { type Backend, type BackendPool, type ModelNeed } from './backends.ts';
 import { Dispatcher, pendingOnServers } from './dispatcher.ts';
+import { isUploadOption } from '../workflows/manifest.ts';
+import { fixedModelNeeds } from '../workflows/model-files.ts';
 import type { Delivery, JobRow, Ledger, Outcome } from './ledger.ts';
 import { checkLimits, type Limits } from './limits.ts';
 import { SqliteQueueStore, type PutFirstOutcome, type QueueStore } from './queue-store.ts';
+import type { FinalResult, Refusal, ResultOutput } from './result.ts';
 import { fairOrder, ON_SERVER_STATES, waitingPositions, type ModelKey, type QueuedJob } from './schedule.ts';
 import { UserError, type LostReason, type Notice } from './user-error.ts';
 
+export type { FinalResult, ResultFile, ResultOutput, SuccessResult } from './result.ts';
 
 export interface Attachment {
   bytes: Buffer;
@@ -37,21 +41,6 @@ export interface JobRequest {
   /** Seeds to reuse (a retry reruns the same image). */
   seeds?: Record<string, number>;
 }
-
-export interface OutputFile {
-  filename: string;
-  subfolder: string;
-  type: 'input' | 'output' | 'temp';
-  nodeId: string;
-}
-
-/** What the final message is made of; stored in the ledger so it survives restarts. */
-export type FinalResult =
-  | { kind: 'success'; images: OutputFile[]; server: string; seeds: Record<string, number>; cached: boolean; durationMs: number }
-  | { kind: 'error'; nodeId: string | null; nodeType: string | null; exceptionType: string; message: string }
-  | { kind: 'cancelled'; by: string | null; wasPending: boolean }
-  /** `reason` is a string in rows written before reasons were codes: shown as it is. */
-  | { kind: 'lost'; reason: LostReason | string };
 
 export type JobUpdate =
   /** Waiting in the bot's queue: `position` − 1 prompts start before it. */
@@ -528,10 +517,10 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
     if (result.status === 'lost' && this.requeue([row], 'server_lost')) return;
     const final = toFinal(row, result, this.cancelledBy.get(id) ?? null, lost);
-    if (final.kind === 'success') final.images = postedImages(this.workflowOf(row), final.images);
+    if (final.kind === 'success') final.outputs = postedOutputs(this.workflowOf(row), final.outputs);
     this.cancelledBy.delete(id);
     this.finishAs(id, final);
-    log.info('job finished', { outcome: final.kind, images: final.kind === 'success' ? final.images.length : 0 });
+    log.info('job finished', { outcome: final.kind, outputs: final.kind === 'success' ? final.outputs.map((o) => o.kind) : [] });
   }
 
   /** Records the end of a job and hands it to the Discord side for the final message. */
@@ -550,9 +539,12 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     return this.definitions.get(row.id) ?? this.o.workflows.get(row.workflow);
   }
 
-  /** The Discord side calls this once the user has the final message. */
-  markDelivered(id: string): void {
-    this.write(id, { state: 'delivered' });
+  /**
+   * The Discord side calls this once the user has the final message, with the
+   * result as delivered when that says more (the files that stayed on the server).
+   */
+  markDelivered(id: string, delivered?: FinalResult): void {
+    this.write(id, { state: 'delivered', ...(delivered ? { result: delivered } : {}) });
   }
 
   /** Records a new message location (e.g. the job moved to a channel message before its token expired). */
@@ -672,7 +664,9 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const rows = this.o.ledger.unfinished(this.shard);
     for (const row of rows) {
       if (row.state === 'finished') {
-        this.emit('update', { kind: 'finished', job: row, result: row.result as FinalResult });
+        const result: FinalResult =
+          row.result && row.result.kind !== 'rejected' ? row.result : { kind: 'lost', reason: { code: 'result_unreadable', data: {} } };
+        this.emit('update', { kind: 'finished', job: row, result });
         continue;
       }
       // Waiting jobs are the dispatcher's; a claim cut short is recovered below.
@@ -789,7 +783,7 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       attachments[name] = { bytes: await readFile(input.path), filename: input.filename };
     }
     const loadedForInputs = this.o.workflows.get(row.workflow);
-    const needsUpload = loadedForInputs?.manifest.options.some((o) => o.type === 'image' && o.required && !attachments[o.name]);
+    const needsUpload = loadedForInputs?.manifest.options.some((o) => isUploadOption(o) && o.required && !attachments[o.name]);
     if (needsUpload) throw new UserError('job.input_gone');
     const loaded = this.o.workflows.get(row.workflow);
     if (!loaded) throw new UserError('workflow.not_installed', { workflow: row.workflow });
@@ -841,7 +835,11 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     return inputs;
   }
 
-  /** Images first, then masks (a mask names the image it belongs to). */
+  /**
+   * Images, videos and audio first, then masks (a mask names the image it belongs
+   * to). Every kind goes through /upload/image: ComfyUI has no other upload route,
+   * and that one takes any bytes.
+   */
   private async uploadInputs(row: JobRow, backend: Backend): Promise<Record<string, UploadAnswer>> {
     const loaded = this.workflowOf(row);
     const uploads: Record<string, UploadAnswer> = {};
@@ -928,9 +926,12 @@ function placeholderUploads(attachments: Record<string, Attachment>): Record<str
   );
 }
 
-/** Models the job's choice options name, so it goes only to a server that has them. */
+/**
+ * Models the job needs, so it goes only to a server that has them: those its
+ * choice options name, and those fixed in the workflow (a video model no option changes).
+ */
 export function modelNeeds(loaded: LoadedWorkflow, values: Record<string, unknown>): ModelNeed[] {
-  const needs: ModelNeed[] = [];
+  const needs: ModelNeed[] = fixedModelNeeds(loaded.workflow, loaded.manifest);
   for (const option of loaded.manifest.options) {
     const value = values[option.name];
     if (option.type !== 'choice' || typeof value !== 'string' || !option.choices) continue;
@@ -939,13 +940,13 @@ export function modelNeeds(loaded: LoadedWorkflow, values: Record<string, unknow
   return needs;
 }
 
-/** Stored params without image options: those are uploaded anew for every send. */
+/** Stored params without attachment options (image, mask, video, audio): those are uploaded anew for every send. */
 function valuesOf(loaded: LoadedWorkflow, params: Record<string, unknown>): Record<string, unknown> {
   const known = new Map(loaded.manifest.options.map((o) => [o.name, o]));
   return Object.fromEntries(
     Object.entries(params).filter(([k]) => {
       const o = known.get(k);
-      return o && o.type !== 'image' && o.type !== 'mask';
+      return o && !isUploadOption(o);
     }),
   );
 }
@@ -964,13 +965,13 @@ function withoutSeeds(loaded: LoadedWorkflow | undefined, params: Record<string,
   return copy;
 }
 
-/** Images of the manifest's output nodes (ids or titles); an empty list posts every output. */
-function postedImages(loaded: LoadedWorkflow | undefined, images: OutputFile[]): OutputFile[] {
+/** Outputs of the manifest's output nodes (ids or titles); an empty list posts every output. */
+function postedOutputs(loaded: LoadedWorkflow | undefined, outputs: ResultOutput[]): ResultOutput[] {
   const wanted = loaded?.manifest.outputs ?? [];
-  if (wanted.length === 0 || !loaded) return images;
+  if (wanted.length === 0 || !loaded) return outputs;
   // Manifests are checked against their workflow at load, so every entry names a node.
   const ids = new Set(wanted.map((ref) => findNode(loaded.workflow, ref).id));
-  return images.filter((i) => ids.has(i.nodeId));
+  return outputs.filter((o) => ids.has(o.nodeId));
 }
 
 function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null, lost: LostReason): FinalResult {
@@ -978,7 +979,7 @@ function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null, lost: Lo
     case 'success':
       return {
         kind: 'success',
-        images: r.images.map((i) => ({ filename: i.filename, subfolder: i.subfolder, type: i.type, nodeId: i.nodeId })),
+        outputs: r.outputs.map((o) => ({ ...o })),
         server: row.server,
         seeds: row.seeds,
         cached: r.cached,
@@ -997,7 +998,7 @@ function toFinal(row: JobRow, r: JobResult, cancelledBy: string | null, lost: Lo
  * What a refused job's row keeps: the refusal's code and data, the option problems,
  * or (ComfyUI refusing the workflow, or a fault of ours) the error's own text.
  */
-function refusalRecord(err: unknown): Record<string, unknown> {
+function refusalRecord(err: unknown): Refusal {
   if (err instanceof UserError) return { kind: 'rejected', code: err.code, data: err.data };
   if (err instanceof OptionValueError) return { kind: 'rejected', problems: err.problems };
   return { kind: 'rejected', message: (err as Error).message };
@@ -1008,5 +1009,5 @@ function shortId(): string {
 }
 
 function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80) || 'image.png';
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80) || 'file';
 }

@@ -22,12 +22,20 @@ export const USER_ERROR_CODES = [
   'backend.no_model', // { models }: "name (folder), …"
   // attachments
   'attachment.not_image', // { option, name, type }
+  'attachment.not_video', // { option, name, type }: a content type, or ".ext" when the name does not fit
+  'attachment.not_audio', // { option, name, type }: the same
+  'attachment.video_contents', // { option, name }: named like a video, but its bytes are not one
+  'attachment.audio_contents', // { option, name }: named like a sound file, but its bytes are not one
   'attachment.too_large', // { option, name, size, limit } (bytes)
   'attachment.larger_than_limit', // { option, name, limit } (bytes; the size is only known to exceed it)
   'attachment.no_address', // { option, name }
   'attachment.not_discord', // { option, name }
   'attachment.download_failed', // { option, name }
   'attachment.download_status', // { option, name, status }
+  // saved defaults (/settings)
+  'settings.unknown_option', // { option, options }: no workflow has it (options: the ones that can be saved)
+  'settings.not_in_workflow', // { option, workflow, options }
+  'settings.always_given', // { option }: required wherever it exists
   // access
   'access.guild',
   'access.channel', // { channels }: mentions
@@ -57,6 +65,7 @@ export const NOTICE_CODES = [
   'moved.server_lost', // { from, to }: its server forgot it (restarted), it was queued again elsewhere
   'server_down', // { server }: its server stopped answering; back at the front of the bot's queue
   'server_lost', // { server }: its server restarted and forgot it; back at the front of the bot's queue
+  'private.continues_in_dm', // a private job outlives its interaction token: the result comes by DM
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 export interface Notice {
@@ -70,6 +79,7 @@ export const LOST_CODES = [
   'server_removed', // the job's server is no longer configured
   'not_moved', // { error }: it left a dead server and no other took it; `cause` when the reason was a refusal
   'not_sent', // { error }: taken from the bot's queue, no server took it (refused, or kept failing); `cause` when a refusal
+  'result_unreadable', // the ledger holds a result this version cannot read
 ] as const;
 export type LostCode = (typeof LOST_CODES)[number];
 export interface LostReason {

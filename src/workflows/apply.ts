@@ -2,12 +2,13 @@
 // checked against the manifest first, then set as a JSON value on a copy.
 import { z } from 'zod';
 import type { ApiWorkflow, UploadAnswer } from '../comfy/index.ts';
+import { aspectValues, resolveAspects } from './aspect-option.ts';
 import { findNode, imageInputValue, MAX_SEED, randomSeed, seedInputs, setInput, splitNodeInput, type Random } from './edit.ts';
-import type { ManifestOption, OptionOf } from './manifest.ts';
+import { isUploadOption, type ManifestOption, type OptionOf } from './manifest.ts';
 import type { LoadedWorkflow } from './registry.ts';
 
 export interface ApplyOptions {
-  /** Upload answers for image and mask options, by option name. */
+  /** Upload answers for attachment options (image, mask, video, audio), by option name. */
   uploads?: Record<string, UploadAnswer>;
   random?: Random;
   /** Seeds to use instead of random ones, keyed as in the result's `seeds`: reruns a job exactly. */
@@ -31,6 +32,8 @@ export const OPTION_PROBLEM_CODES = [
   'required', // { option }
   'image_required', // { option }: attach an image
   'not_image', // { option }
+  'file_required', // { option }: attach a video or sound file (video and audio options)
+  'not_file', // { option }: not the name of an uploaded file
   'not_text', // { option, got }
   'not_integer', // { option, got }
   'not_number', // { option, got }
@@ -68,7 +71,8 @@ export class OptionValueError extends Error {
 
 export function applyOptions(loaded: LoadedWorkflow, values: Record<string, unknown>, options: ApplyOptions = {}): AppliedWorkflow {
   const { manifest } = loaded;
-  const given = checkValues(loaded, values, options.uploads ?? {});
+  // An aspect becomes the width and height it stands for, checked like values the user gave.
+  const given = checkValues(loaded, resolveAspects(manifest, loaded.workflow, values), options.uploads ?? {});
   const params: Record<string, unknown> = {};
   let workflow = loaded.workflow;
   const setTargets = (option: ManifestOption, value: unknown) => {
@@ -77,12 +81,12 @@ export function applyOptions(loaded: LoadedWorkflow, values: Record<string, unkn
   };
 
   for (const option of manifest.options) {
-    if (option.type === 'image' || option.type === 'mask') continue;
+    if (isUploadOption(option)) continue;
     const value = given[option.name] ?? ('default' in option ? option.default : undefined);
     if (value !== undefined) setTargets(option, value);
   }
   // Masks after images: both may target the same LoadImage, and the mask upload is the image with its alpha.
-  for (const type of ['image', 'mask'] as const) {
+  for (const type of ['image', 'video', 'audio', 'mask'] as const) {
     for (const option of manifest.options.filter((o) => o.type === type)) {
       const upload = options.uploads?.[option.name];
       const value = upload ? imageInputValue(upload) : given[option.name];
@@ -107,10 +111,10 @@ export function applyOptions(loaded: LoadedWorkflow, values: Record<string, unkn
   }
 
   // Options nobody set keep the workflow's value; record it so the job shows and reruns with what it used.
-  // Not for images: the workflow's placeholder file is no picture the user chose.
+  // Not for attachments: the workflow's placeholder file is no file the user chose.
   for (const option of manifest.options) {
     const first = option.targets[0];
-    if (params[option.name] !== undefined || !first || option.type === 'image' || option.type === 'mask') continue;
+    if (params[option.name] !== undefined || !first || isUploadOption(option)) continue;
     const value = findNode(workflow, first.node).node.inputs[first.input];
     if (value !== undefined) params[option.name] = value;
   }
@@ -145,12 +149,25 @@ function checkValues(loaded: LoadedWorkflow, values: Record<string, unknown>, up
   return present;
 }
 
+/**
+ * Checks one value for one option exactly as the option is checked when a job
+ * starts (the same rules and messages), without the job's other values: for a
+ * value saved ahead of time, such as a user's default (/settings). Throws
+ * OptionValueError; an option the workflow lacks is the caller's business.
+ */
+export function checkOptionValue(loaded: LoadedWorkflow, name: string, value: unknown): void {
+  if (!loaded.manifest.options.some((o) => o.name === name)) return;
+  const mask: Record<string, true> = { [name]: true };
+  const result = (valuesSchema(loaded, {}) as z.ZodObject).pick(mask).safeParse({ [name]: value }, { reportInput: true });
+  if (!result.success) throw new OptionValueError(loaded.name, result.error.issues.map((i) => problemOf(i, loaded)));
+}
+
 /** Built once per workflow and set of uploaded images: building a zod schema costs far more than using it. */
 const schemas = new WeakMap<LoadedWorkflow, Map<string, z.ZodType>>();
 
 function valuesSchema(loaded: LoadedWorkflow, uploads: Record<string, UploadAnswer>): z.ZodType {
   const { options } = loaded.manifest;
-  const uploaded = (o: ManifestOption) => (o.type === 'image' || o.type === 'mask') && uploads[o.name] !== undefined;
+  const uploaded = (o: ManifestOption) => isUploadOption(o) && uploads[o.name] !== undefined;
   const key = options.filter(uploaded).map((o) => o.name).join('\0');
   let byUploads = schemas.get(loaded);
   if (!byUploads) schemas.set(loaded, (byUploads = new Map<string, z.ZodType>()));
@@ -184,7 +201,8 @@ function problemOf(issue: z.core.$ZodIssue, loaded: LoadedWorkflow): OptionValue
   const manifestOption = loaded.manifest.options.find((o) => o.name === option);
   const input = (issue as { input?: unknown }).input;
   if (input === undefined) {
-    const code = manifestOption?.type === 'image' || manifestOption?.type === 'mask' ? 'image_required' : 'required';
+    const type = manifestOption?.type;
+    const code = type === 'image' || type === 'mask' ? 'image_required' : type === 'video' || type === 'audio' ? 'file_required' : 'required';
     return { option, code, data: { option } };
   }
   const code: OptionProblemCode = manifestOption ? TYPE_PROBLEM[manifestOption.type] : 'not_text';
@@ -199,6 +217,9 @@ const TYPE_PROBLEM: Record<ManifestOption['type'], OptionProblemCode> = {
   choice: 'not_choice',
   image: 'not_image',
   mask: 'not_image',
+  aspect: 'not_choice',
+  video: 'not_file',
+  audio: 'not_file',
 };
 
 /** A value as the user sent it, in no language: numbers as digits, anything else as JSON. */
@@ -249,9 +270,19 @@ function valueSchema(option: ManifestOption): z.ZodType {
         if (listed && !listed.includes(s)) problem(ctx, 'not_listed', { option: name, choices: listed.join(', '), got: shown(s) });
       });
     }
+    case 'aspect': {
+      const offered = aspectValues(option);
+      return z.string(typed).superRefine((s, ctx) => {
+        if (!(offered as readonly string[]).includes(s)) problem(ctx, 'not_listed', { option: name, choices: offered.join(', '), got: shown(s) });
+      });
+    }
     case 'image':
     case 'mask':
       // An already uploaded file, by the name ComfyUI knows it under (e.g. a previous result reused as a source).
+      return z.string(typed).min(1, { error: () => name });
+    case 'video':
+    case 'audio':
+      // As for images: the name of an uploaded file (the attachment itself is checked in the Discord layer).
       return z.string(typed).min(1, { error: () => name });
   }
 }

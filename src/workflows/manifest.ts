@@ -2,6 +2,7 @@
 // Discord options exist and which node inputs each one sets. The format is
 // described for server owners in workflows/README.md.
 import { z } from 'zod';
+import { ASPECTS } from './aspect.ts';
 import { splitNodeInput } from './edit.ts';
 import { parseJsonText } from './load.ts';
 import { describeIssue, describeValue, formatProblem, type Problem } from './problems.ts';
@@ -75,6 +76,10 @@ const NumberOption = z.strictObject({
 const BooleanOption = z.strictObject({ ...common, type: z.literal('boolean'), default: z.boolean().optional() });
 const ChoiceOption = z.strictObject({ ...common, type: z.literal('choice'), choices: ChoiceSource, default: z.string().optional() });
 const ImageOption = z.strictObject({ ...common, type: z.literal('image') });
+/** An attached video, uploaded and set on e.g. `LoadVideo.file`. */
+const VideoOption = z.strictObject({ ...common, type: z.literal('video') });
+/** An attached sound file, uploaded and set on e.g. `LoadAudio.audio`. */
+const AudioOption = z.strictObject({ ...common, type: z.literal('audio') });
 const MaskOption = z.strictObject({
   ...common,
   type: z.literal('mask'),
@@ -82,11 +87,36 @@ const MaskOption = z.strictObject({
   image: z.string().min(1),
 });
 
+/**
+ * An aspect ratio (1:1, 16:9, …) that sets two integer options of the manifest,
+ * width and height, to about the pixels of the base size in that shape. It sets
+ * no node input itself: the width and height options do. A width or height the
+ * user gives wins; the other side then follows the ratio.
+ */
+const AspectOption = z.strictObject({
+  ...common,
+  type: z.literal('aspect'),
+  /** None: the width and height options set the inputs (checkAspect says so to a manifest that lists some). */
+  targets: z.array(Target).default([]),
+  /** The ratios offered, in this order; default all of them. */
+  values: z.array(z.enum(ASPECTS)).min(1).optional(),
+  default: z.enum(ASPECTS).optional(),
+  /** Names of the integer options it sets. */
+  width: z.string().min(1).default('width'),
+  height: z.string().min(1).default('height'),
+  /** The size whose pixel count every ratio keeps; default the width and height options' defaults, else the workflow's values. */
+  base: z.strictObject({ width: z.int().min(8).max(DISCORD_MAX_NUMBER), height: z.int().min(8).max(DISCORD_MAX_NUMBER) }).optional(),
+});
+
 const OptionSchema = z
-  .discriminatedUnion('type', [TextOption, IntegerOption, NumberOption, BooleanOption, ChoiceOption, ImageOption, MaskOption])
+  .discriminatedUnion('type', [TextOption, IntegerOption, NumberOption, BooleanOption, ChoiceOption, ImageOption, MaskOption, VideoOption, AudioOption, AspectOption])
   .transform((o) => ({ ...o, description: o.description ?? describeName(o.name) }));
 
-export const OPTION_TYPES = ['text', 'integer', 'number', 'boolean', 'choice', 'image', 'mask'] as const;
+export const OPTION_TYPES = ['text', 'integer', 'number', 'boolean', 'choice', 'image', 'mask', 'video', 'audio', 'aspect'] as const;
+
+/** Option types whose value is a file the user attaches, uploaded to the server that runs the job. */
+export const UPLOAD_TYPES = ['image', 'mask', 'video', 'audio'] as const;
+export type UploadType = (typeof UPLOAD_TYPES)[number];
 
 const LocaleTag = z.string().refine((tag) => DISCORD_LOCALES.some((l) => l === tag || l.split('-')[0] === tag), {
   error: `is not a Discord locale (use one of ${DISCORD_LOCALES.join(', ')})`,
@@ -140,6 +170,11 @@ export type Manifest = z.output<typeof Manifest>;
 export type ManifestOption = Manifest['options'][number];
 export type OptionType = ManifestOption['type'];
 export type OptionOf<T extends OptionType> = Extract<ManifestOption, { type: T }>;
+export type UploadOption = OptionOf<UploadType>;
+
+export function isUploadOption(o: ManifestOption): o is UploadOption {
+  return (UPLOAD_TYPES as readonly string[]).includes(o.type);
+}
 
 function describeName(name: string): string {
   const words = name.replace(/[-_]+/g, ' ').trim() || name;
@@ -201,6 +236,7 @@ function checkManifest(
     if (option.type === 'choice' && option.choices.from === 'list' && option.default !== undefined && !option.choices.values.includes(option.default)) {
       issue(ctx, at('default'), `"default" "${option.default}" is not one of the listed values`, `Use one of ${option.choices.values.map((v) => `"${v}"`).join(', ')}`);
     }
+    if (option.type === 'aspect') checkAspect(option, manifest.options, at, ctx);
     if (option.type === 'mask') {
       const image = manifest.options.find((o) => o.name === option.image);
       if (!image || image.type !== 'image') {
@@ -243,6 +279,39 @@ function checkManifest(
   });
 }
 
+/** An aspect option names two different integer options of this manifest, and offers its default. */
+function checkAspect(option: Extract<ParsedOption, { type: 'aspect' }>, options: ParsedOption[], at: (field?: string) => (string | number)[], ctx: Ctx): void {
+  if (option.targets.length > 0) {
+    issue(
+      ctx,
+      at('targets'),
+      'an "aspect" option sets no inputs itself: it sets its "width" and "height" options, whose targets are the inputs',
+      'Remove "targets" from the aspect option; name the width and height options in "width" and "height"',
+    );
+  }
+  const integers = options.filter((o) => o.type === 'integer').map((o) => `"${o.name}"`);
+  for (const side of ['width', 'height'] as const) {
+    const named = options.find((o) => o.name === option[side]);
+    if (!named || named.type !== 'integer') {
+      issue(
+        ctx,
+        at(side),
+        `"${side}" names "${option[side]}", which is not an integer option of this manifest`,
+        integers.length > 0 ? `Use ${integers.join(' or ')}, or add an integer option for the ${side}` : `Add an integer option for the ${side} (see workflows/README.md)`,
+      );
+    }
+  }
+  if (option.width === option.height) {
+    issue(ctx, at('height'), `"width" and "height" both name "${option.width}"`, 'Name two different options: one for the width, one for the height');
+  }
+  if (option.values && new Set(option.values).size !== option.values.length) {
+    issue(ctx, at('values'), '"values" lists a ratio twice', 'List each ratio once');
+  }
+  if (option.default !== undefined && option.values && !option.values.includes(option.default)) {
+    issue(ctx, at('default'), `"default" "${option.default}" is not one of "values"`, `Use one of ${option.values.map((v) => `"${v}"`).join(', ')}`);
+  }
+}
+
 /** Fixes for the mistakes zod finds on its own, by the field they concern. */
 const FIELD_FIXES: Record<string, string> = {
   name: 'Use 1–32 lowercase letters, digits, "-" or "_"',
@@ -253,6 +322,7 @@ const FIELD_FIXES: Record<string, string> = {
   input: 'Use the input name as it appears in the workflow, e.g. "steps"',
   choices: 'Use {"from": "models", "folder": "checkpoints"}, {"from": "node_input", "node": "KSampler", "input": "sampler_name"} or {"from": "list", "values": [...]}',
   from: 'Use "models", "node_input" or "list"',
+  base: 'Write "base" as {"width": 1024, "height": 1024}',
   options: `Keep at most ${DISCORD_MAX_OPTIONS} options (Discord's limit)`,
   min: 'Use a number within ±2^53 (Discord\'s limit)',
   max: 'Use a number within ±2^53 (Discord\'s limit)',

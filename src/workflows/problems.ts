@@ -10,6 +10,8 @@ export interface Problem {
   message: string;
   /** What to do about it. */
   fix: string;
+  /** The model file the server lacks, when that is the problem (the file itself is fine). */
+  model?: string;
 }
 
 export function formatProblem(p: Problem): string {

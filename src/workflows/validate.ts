@@ -10,7 +10,9 @@ import {
   readInputSpec,
   type WorkflowNode,
 } from '../comfy/index.ts';
+import { aspectProblems } from './aspect-option.ts';
 import { describeNode, findNode, NodeRefError, splitNodeInput, type NodeInputRef } from './edit.ts';
+import { isModelFileName, modelFolderOf, optionTargets } from './model-files.ts';
 import type { Manifest, ManifestOption, OptionType } from './manifest.ts';
 import { describeValue, type Problem } from './problems.ts';
 
@@ -33,6 +35,10 @@ const VALUE_FITS: Record<OptionType, { fits: (v: unknown) => boolean; kind: stri
   choice: { fits: (v) => typeof v === 'string', kind: 'text' },
   image: { fits: (v) => typeof v === 'string', kind: 'an image file name' },
   mask: { fits: (v) => typeof v === 'string', kind: 'an image file name' },
+  // Targets nothing: it sets its width and height options.
+  aspect: { fits: () => false, kind: 'nothing' },
+  video: { fits: (v) => typeof v === 'string', kind: 'a video file name' },
+  audio: { fits: (v) => typeof v === 'string', kind: 'an audio file name' },
 };
 
 /** The option type that fits a value, to suggest in a fix. */
@@ -52,7 +58,17 @@ const SERVER_TYPES: Record<OptionType, string[]> = {
   choice: ['COMBO', 'STRING'],
   image: ['COMBO', 'STRING'],
   mask: ['COMBO', 'STRING'],
+  aspect: [],
+  video: ['COMBO', 'STRING'],
+  audio: ['COMBO', 'STRING'],
 };
+
+/**
+ * Combos whose node checks the file exists itself (`VALIDATE_INPUTS`), so ComfyUI
+ * skips the list check: LoadImage, LoadVideo, LoadAudio and their kin, marked in
+ * object_info by these upload flags.
+ */
+const UPLOAD_FLAGS = ['image_upload', 'video_upload', 'audio_upload'];
 
 const isLink = (value: unknown): boolean => NodeLink.safeParse(value).success;
 
@@ -142,6 +158,7 @@ export function validateAgainstWorkflow(manifest: Manifest, workflow: ApiWorkflo
   for (const output of manifest.outputs) {
     resolve(workflow, { node: output, input: '' }, (m, f) => problems.push({ file, message: `"outputs" entry ${m} in ${wf}`, fix: f }));
   }
+  problems.push(...aspectProblems(manifest, workflow, file));
   return problems;
 }
 
@@ -171,6 +188,7 @@ export function validateAgainstObjectInfo(
     }
   }
   const classOf = (node: WorkflowNode): NodeInfo | undefined => (Object.hasOwn(objectInfo, node.class_type) ? objectInfo[node.class_type] : undefined);
+  problems.push(...checkFixedChoices(workflow, manifest, classOf, files.workflowFile));
 
   for (const option of manifest.options) {
     const add = (message: string, fix: string) => problems.push({ file, option: option.name, message, fix });
@@ -232,6 +250,46 @@ export function validateAgainstObjectInfo(
         message: `"outputs" entry "${output}" is ${describeNode(target.id, target.node)}, which is not an output node`,
         fix: 'List the nodes that save or preview images, such as SaveImage',
       });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Values the workflow fixes in list inputs (no option sets them) must be in the
+ * server's list, or ComfyUI refuses every job ("value_not_in_list"): a model file
+ * the server lacks, a sampler an older server does not know. A missing model file
+ * is marked (`model`), so a check without the server's models can set it aside.
+ */
+function checkFixedChoices(
+  workflow: ApiWorkflow,
+  manifest: Manifest,
+  classOf: (node: WorkflowNode) => NodeInfo | undefined,
+  file: string,
+): Problem[] {
+  const problems: Problem[] = [];
+  const targeted = optionTargets(workflow, manifest);
+  for (const [id, node] of Object.entries(workflow)) {
+    const info = classOf(node);
+    if (!info) continue;
+    for (const [input, value] of Object.entries(node.inputs)) {
+      if (typeof value !== 'string' || targeted.has(`${id}.${input}`)) continue;
+      const spec = findInputSpec(info, input);
+      if (!spec) continue;
+      const { type, options, choices } = readInputSpec(spec);
+      if (type !== 'COMBO' || !choices || UPLOAD_FLAGS.some((f) => options[f] === true) || choices.includes(value)) continue;
+      const where = `node ${describeNode(id, node)} "${input}" is ${describeValue(value)}`;
+      if (isModelFileName(value)) {
+        const folder = modelFolderOf(node.class_type, input);
+        problems.push({
+          file,
+          model: value,
+          message: `${where}, a model file this ComfyUI server does not have`,
+          fix: `Put ${value} in ComfyUI/models/${folder ?? '<the folder of that loader>'} on the server (then restart ComfyUI or refresh its node list), or use a model it has`,
+        });
+      } else {
+        problems.push({ file, message: `${where}, which this ComfyUI server does not offer`, fix: `Use one of: ${preview(choices)}` });
+      }
     }
   }
   return problems;

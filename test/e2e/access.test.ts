@@ -161,6 +161,23 @@ const rows: Row[] = [
   command('nodes'),
   command('nodes', [{ name: 'class', value: 'KSampler' }]),
   command('status'),
+  command('show', [{ name: 'job', value: 'abc' }]),
+  { name: '/settings show', kind: 'reply', send: (h, at) => h.discord.sendSubcommand({ name: 'settings', subcommand: 'show', user: 'ana', ...at }) },
+  {
+    name: '/settings set option:steps value:12',
+    kind: 'reply',
+    send: (h, at) =>
+      h.discord.sendSubcommand({
+        name: 'settings',
+        subcommand: 'set',
+        user: 'ana',
+        ...at,
+        options: [
+          { name: 'option', type: ApplicationCommandOptionType.String, value: 'steps' },
+          { name: 'value', type: ApplicationCommandOptionType.String, value: '12' },
+        ],
+      }),
+  },
   {
     name: 'the Cancel button',
     kind: 'reply',
@@ -202,13 +219,21 @@ const rows: Row[] = [
   { name: 'autocomplete of /generate checkpoint', kind: 'autocomplete', command: 'generate', focused: 'checkpoint', options: checkpointTyped },
   { name: 'autocomplete of /models folder', kind: 'autocomplete', command: 'models', focused: 'folder', options: [{ name: 'folder', type: ApplicationCommandOptionType.String, value: '' }] },
   { name: 'autocomplete of /nodes class', kind: 'autocomplete', command: 'nodes', focused: 'class', options: [{ name: 'class', type: ApplicationCommandOptionType.String, value: 'K' }] },
+  { name: 'autocomplete of /show job', kind: 'autocomplete', command: 'show', focused: 'job', options: [{ name: 'job', type: ApplicationCommandOptionType.String, value: '' }] },
+  {
+    name: 'autocomplete of /settings set option',
+    kind: 'autocomplete',
+    command: 'settings',
+    focused: 'option',
+    options: [{ name: 'set', type: ApplicationCommandOptionType.Subcommand, options: [{ name: 'option', type: ApplicationCommandOptionType.String, value: 'st' }] }],
+  },
   { name: 'autocomplete of /cancel job', kind: 'autocomplete', command: 'cancel', focused: 'job', options: [{ name: 'job', type: ApplicationCommandOptionType.String, value: '' }] },
 ];
 
-function ledgerRows(): number {
+function ledgerRows(table: 'jobs' | 'user_settings' = 'jobs'): number {
   const db = new Database(join(dataDir, 'jobs.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number }).n;
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   } finally {
     db.close();
   }
@@ -266,6 +291,7 @@ describe.each(configs)('with $name set', (config) => {
     expect(comfyWork(before.comfy).map((r) => `${r.method} ${r.path}`)).toEqual([]);
     expect(discord.downloads.length).toBe(before.downloads);
     expect(ledgerRows()).toBe(before.rows);
+    expect(ledgerRows('user_settings')).toBe(0);
     // No edit or follow-up after a refusal.
     const later = discord.requests.slice(before.discord).filter((r) => r.route.startsWith('/webhooks/') && tokens.some((t) => r.path.includes(t)));
     expect(later).toEqual([]);

@@ -27,7 +27,7 @@ const WORDS = {
     restarted: 'restarted',
     pressRetry: 'Press **Retry**',
     failed: (user: string) => `❌ <@${user}> the job failed in SaveImage (#9): [Errno 28] No space left on device`,
-    noImages: ['ℹ️ The workflow finished but produced no images (its output nodes saved none).', 'Save Image node'],
+    noOutputs: ['ℹ️ The workflow finished but produced no outputs (its output nodes saved no file and showed no text).', 'Save node'],
     tooLarge: (file: string) =>
       `ℹ️ \`${file}\` is too large for Discord's 10 MB upload limit even as a low-quality JPEG; it is in the output folder of the ComfyUI server.`,
   },
@@ -39,7 +39,7 @@ const WORDS = {
     restarted: '服务器可能重启过',
     pressRetry: '按 **重试**',
     failed: (user: string) => `❌ <@${user}> 任务在 SaveImage（#9）处失败：[Errno 28] No space left on device`,
-    noImages: ['ℹ️ 工作流已运行完毕，但没有生成图片（它的输出节点没有保存任何图片）。', 'Save Image 节点'],
+    noOutputs: ['ℹ️ 工作流已运行完毕，但没有产生任何输出（它的输出节点既没有保存文件，也没有显示文本）。', '保存节点'],
     tooLarge: (file: string) => `ℹ️ \`${file}\` 即使压缩成低画质 JPEG 也超过了 Discord 的 10 MB 上传上限；文件保存在 ComfyUI 服务器的 output 文件夹中。`,
   },
 };
@@ -117,7 +117,10 @@ describe.each(LOCALES)('outputs that cannot be posted (%s)', (locale) => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  /** The shipped txt2img plus "latent": the same graph ending in SaveLatent, an output node that saves no image. */
+  /**
+   * The shipped txt2img plus "latent": the same graph ending in SaveLatent (a file, no image),
+   * and "nothing": an output node (Preview3D) whose output holds no file and no text.
+   */
   function workflowsWithLatentOnly(): string {
     const dir = mkdtempSync(join(tmpdir(), 'workflows-latent-'));
     dirs.push(dir);
@@ -128,16 +131,26 @@ describe.each(LOCALES)('outputs that cannot be posted (%s)', (locale) => {
     writeFileSync(join(dir, 'latent.json'), JSON.stringify(graph));
     const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'workflows', 'txt2img.manifest.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(dir, 'latent.manifest.json'), JSON.stringify({ ...manifest, name: 'latent', workflow: 'latent.json', outputs: [] }));
+    const nothing = { ...graph, '9': { inputs: { model_file: '' }, class_type: 'Preview3D', _meta: { title: 'Preview 3D' } } };
+    writeFileSync(join(dir, 'nothing.json'), JSON.stringify(nothing));
+    writeFileSync(join(dir, 'nothing.manifest.json'), JSON.stringify({ ...manifest, name: 'nothing', workflow: 'nothing.json', outputs: [] }));
     return dir;
   }
 
-  it('a workflow whose output node saves no image: finishes with a message saying so and what to check', async () => {
+  it('a workflow whose output nodes produce nothing: finishes with a message saying so and what to check', async () => {
     h = await startHarness({ comfy: { stepMs: 1 }, env: { WORKFLOWS_DIR: workflowsWithLatentOnly() }, locale });
-    const token = await h.generate('latent', { prompt: 'only a latent', steps: 2 });
+    const token = await h.generate('nothing', { prompt: 'nothing at all', steps: 2 });
     const final = await h.reply(token, isFinal);
-    for (const said of w.noImages) expect(final.content).toContain(said);
+    for (const said of w.noOutputs) expect(final.content).toContain(said);
     expect(final.attachments).toEqual([]);
     expect(buttonIds(final)).toEqual([expect.stringMatching(/^reroll:/)]);
+  });
+
+  it('a workflow that saves only a latent posts the .latent as a file, with no note', async () => {
+    h = await startHarness({ comfy: { stepMs: 1 }, env: { WORKFLOWS_DIR: workflowsWithLatentOnly() }, locale });
+    const final = await h.reply(await h.generate('latent', { prompt: 'only a latent', steps: 2 }), isFinal);
+    expect(final.attachments.map((a) => [a.filename, a.content_type])).toEqual([['discord_00001_.latent', 'application/octet-stream']]);
+    expect(final.content).not.toContain('ℹ️');
   });
 
   it('an image too large for the upload limit even as low-quality JPEG: says so, names the file and where it is', async () => {
@@ -147,9 +160,9 @@ describe.each(LOCALES)('outputs that cannot be posted (%s)', (locale) => {
     const token = await h.generate('txt2img', { prompt: 'far too big', steps: 1 });
     const final = await h.reply(token, isFinal, 25_000);
     const job = h.bot.ledger.byMessageId(final.id)!;
-    const [image] = (job.result as { images: { filename: string }[] }).images;
-    expect(final.content).toContain(w.tooLarge(image!.filename));
-    expect(final.content).not.toContain(w.noImages[0]);
+    const image = job.result?.kind === 'success' ? job.result.outputs.find((o) => o.kind === 'image') : undefined;
+    expect(final.content).toContain(w.tooLarge(image && 'filename' in image ? image.filename : '?'));
+    expect(final.content).not.toContain(w.noOutputs[0]);
     expect(final.attachments).toEqual([]);
     // Every quality was tried before giving up.
     expect(h.comfy.requests.filter((r) => r.path === '/view' && r.query['preview']).map((r) => r.query['preview'])).toEqual(

@@ -23,7 +23,8 @@ const WORDS = {
     queued: 'Queued',
     running: /step \d+\//,
     seed: 'Seed',
-    tooLarge: "ℹ️ The images are too large for this server's upload limit; they are saved on the ComfyUI server.",
+    tooLarge: (job: string) =>
+      new RegExp(`ℹ️ Discord refused the files as too large \\(\`discord_\\d+_\\.png\`\\), so the message has none; they stay on the ComfyUI server: \`/history job:${job}\` shows how to get them\\.`),
     deleted: '(The original message of this job was deleted.)',
     buttonTooLate: 'That job had already finished.',
     slashTooLate: (id: string) => `Job \`${id}\` had already finished; nothing to cancel.`,
@@ -36,7 +37,7 @@ const WORDS = {
     queued: '排队中',
     running: /第 \d+\/\d+ 步/,
     seed: '种子',
-    tooLarge: 'ℹ️ 图片超过了此服务器的上传上限；它们已保存在 ComfyUI 服务器上。',
+    tooLarge: (job: string) => new RegExp(`ℹ️ Discord 认为这些文件太大而拒收（\`discord_\\d+_\\.png\`），所以这条消息里没有文件；它们仍保存在 ComfyUI 服务器上：\`/history job:${job}\` 会告诉你如何获取。`),
     deleted: '（此任务原来的消息已被删除。）',
     buttonTooLate: '该任务已经结束了。',
     slashTooLate: (id: string) => `任务 \`${id}\` 已经结束，无需取消。`,
@@ -108,7 +109,7 @@ describe.each([Locale.EnglishUS, Locale.ChineseCN] as const)('for a user whose D
       h.comfy.release();
       const final = await h.reply(token, isFinal);
       expect(final.id).toBe(message.id);
-      expect(final.content).toContain(w.tooLarge);
+      expect(final.content).toMatch(w.tooLarge(h.bot.ledger.byMessageId(message.id)!.id));
       expect(final.attachments).toEqual([]);
       expect(final.embeds?.[0]?.image).toBeUndefined();
       expect(final.embeds?.[0]?.fields?.find((f) => f.name === w.seed)).toBeDefined();

@@ -1,5 +1,5 @@
 // A job's life in Discord, end to end: real discord.js, fake Discord, fake ComfyUI.
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe('/generate', () => {
       const jobId = /job (\w+)/.exec(final.embeds?.[0]?.footer?.text ?? '')?.[1];
       const job = h.bot.ledger.get(jobId ?? '');
       const history = await h.bot.pool.backends[0]!.client.http.historyOf(job!.promptId);
-      const ownFiles = Object.values(history!.outputs).flatMap((o) => o.images?.map((img) => img.filename) ?? []);
+      const ownFiles = Object.values(history!.outputs).flatMap((o) => (o['images'] as Array<{ filename: string }> | undefined)?.map((img) => img.filename) ?? []);
       expect(attachmentNames(final)).toEqual(ownFiles);
     }
     expect(h.discord.count429).toBe(0);
@@ -125,7 +125,10 @@ describe('/generate', () => {
 
   it('posts at most 10 images in the job message and the rest in a follow-up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
-    copyFileSync(join(REPO_ROOT, 'workflows/txt2img.manifest.json'), join(dir, 'txt2img.manifest.json'));
+    // The batch option without its default: the workflow's own batch of 12 runs.
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'workflows/txt2img.manifest.json'), 'utf8')) as { options: Array<Record<string, unknown>> };
+    delete manifest.options.find((o) => o['name'] === 'batch')!['default'];
+    writeFileSync(join(dir, 'txt2img.manifest.json'), JSON.stringify(manifest));
     const wf = JSON.parse(readFileSync(join(REPO_ROOT, 'workflows/txt2img.json'), 'utf8')) as Record<string, { class_type: string; inputs: Record<string, unknown> }>;
     Object.values(wf).find((n) => n.class_type === 'EmptyLatentImage')!.inputs['batch_size'] = 12;
     writeFileSync(join(dir, 'txt2img.json'), JSON.stringify(wf));

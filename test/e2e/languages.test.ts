@@ -209,7 +209,7 @@ describe('registered commands', () => {
   it('carry a zh-CN description for every command, subcommand and option, and a zh-CN name for every fixed choice', async () => {
     const h = await harness({ env: { WORKFLOWS_DIR: workflowsWithFixedChoices() } });
     const commands = h.discord.commands(h.discord.guild.id);
-    expect(commands.map((c) => c.name).sort()).toEqual(['admin', 'cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'status']);
+    expect(commands.map((c) => c.name).sort()).toEqual(['admin', 'cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'settings', 'show', 'status']);
     const missing: string[] = [];
     let choices = 0;
     const check = (where: string, item: { description: string; description_localizations?: Record<string, string | null> | null }) => {
@@ -231,7 +231,8 @@ describe('registered commands', () => {
       walk(`/${c.name}`, c.options);
     }
     expect(missing).toEqual([]);
-    expect(choices).toBe(2);
+    // The two fixed samplers, and the seven ratios of the aspect option of txt2img, lora and fixed (a txt2img).
+    expect(choices).toBe(2 + 3 * 7);
     // Names are never translated (shared as text in chat; option names are the workflow's API); zh-TW readers get the same Chinese.
     const generate = commands.find((c) => c.name === 'generate')!;
     expect(generate.name_localizations).toBeNull();

@@ -14,7 +14,7 @@ import { startScript } from '../support/start-script.ts';
 import { BOT_TOKEN } from '../support/bot-harness.ts';
 
 /** Every slash command the bot registers: what a member sees in Discord's command list. */
-const COMMANDS = ['admin', 'cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'status'];
+const COMMANDS = ['admin', 'cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'settings', 'show', 'status'];
 const namesOf = (json: unknown) => (json as Array<{ name: string }>).map((c) => c.name).sort();
 
 const cleanups: Array<() => unknown> = [];

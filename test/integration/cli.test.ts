@@ -61,7 +61,7 @@ describe('comfy CLI', () => {
     const r = await comfy(['submit', workflowFile(), '--set', 'KSampler.seed=5', '--set', 'KSampler.steps=3', '--watch']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\[█+░*\] 3\/3 KSampler/);
-    expect(r.stdout).toMatch(/done: 1 image/);
+    expect(r.stdout).toMatch(/done: 1 output\(s\) \(image\)/);
     const j = await comfy(['submit', workflowFile(), '--set', 'KSampler.seed=6', '--watch', '--json']);
     const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ status: 'success' });

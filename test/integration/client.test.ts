@@ -63,9 +63,9 @@ describe('ComfyClient jobs', () => {
     expect(progress.map((p) => p.value)).toEqual([1, 2, 3, 4, 5]);
     expect(progress[0]).toMatchObject({ max: 5, title: 'KSampler' });
     expect(previews).toBe(5);
-    expect(result.images).toHaveLength(1);
-    expect(result.images[0]).toMatchObject({ type: 'output', nodeId: '9' });
-    const png = await c.http.view(result.images[0]!);
+    expect(result.outputs).toHaveLength(1);
+    expect(result.outputs[0]).toMatchObject({ kind: 'image', type: 'output', nodeId: '9' });
+    const png = await c.http.view(result.outputs[0] as { filename: string });
     expect(png.contentType).toBe('image/png');
     expect(png.bytes.subarray(1, 4).toString()).toBe('PNG');
   });
@@ -78,7 +78,7 @@ describe('ComfyClient jobs', () => {
     const again = await (await c.submit(txt2img(3, 7))).done;
     expect(first.status).toBe('success');
     expect(again).toMatchObject({ status: 'success', cached: true });
-    expect(again.status === 'success' && again.images.length).toBe(1);
+    expect(again.status === 'success' && again.outputs.length).toBe(1);
   });
 
   it('turns a 400 into a validation error that names the node, the input and the bad value', async () => {
@@ -191,7 +191,7 @@ describe('ComfyClient jobs', () => {
     f.release();
     const result = await job.done;
     expect(result.status).toBe('success');
-    expect(result.status === 'success' && result.images).toHaveLength(1);
+    expect(result.status === 'success' && result.outputs).toHaveLength(1);
   });
 
   it("never routes one client's previews to another's job", async () => {

@@ -17,7 +17,7 @@ let packed: { filename: string; files: Array<{ path: string }> };
 
 /** What a project that depends on the package (and on @types/node, as TypeScript projects on Node do) writes. */
 const CONSUMER_TS = `
-import { ComfyClient, ComfyHttp, ComfyUnavailableError, type ApiWorkflow, type JobResult } from 'comfycord';
+import { ComfyClient, ComfyHttp, ComfyUnavailableError, isFile, type ApiWorkflow, type JobResult, type OutputKind } from 'comfycord';
 
 export async function generate(url: string, workflow: ApiWorkflow): Promise<JobResult> {
   const comfy = new ComfyClient({ url, timeoutMs: 5_000 });
@@ -25,8 +25,9 @@ export async function generate(url: string, workflow: ApiWorkflow): Promise<JobR
   const job = await comfy.submit(workflow, { onJob: (j) => j.on('progress', (p) => console.log(p.value, p.max)) });
   const result = await job.done;
   if (result.status === 'success') {
-    const first: string | undefined = result.images[0]?.filename;
-    console.log(first);
+    const first: string | undefined = result.outputs.find(isFile)?.filename;
+    const kinds: OutputKind[] = result.outputs.map((o) => o.kind);
+    console.log(first, kinds);
   }
   comfy.close();
   return result;
@@ -63,7 +64,7 @@ await comfy.connect();
 const job = await comfy.submit(JSON.parse(readFileSync(workflowFile, 'utf8')));
 const result = await job.done;
 comfy.close();
-console.log(JSON.stringify({ status: result.status, images: result.status === 'success' ? result.images.length : 0 }));
+console.log(JSON.stringify({ status: result.status, outputs: result.status === 'success' ? result.outputs.map((o) => o.kind) : [] }));
 `;
 
 beforeAll(async () => {
@@ -123,7 +124,7 @@ describe('the client as a package', () => {
     writeFileSync(join(copy.scratch, 'consumer.mjs'), CONSUMER_JS);
     writeFileSync(join(copy.scratch, 'workflow.json'), JSON.stringify(recordedWorkflow('txt2img')));
     const { stdout } = await run(process.execPath, ['consumer.mjs', fake.url, 'workflow.json'], { cwd: copy.scratch });
-    expect(JSON.parse(stdout)).toEqual({ status: 'success', images: 1 });
+    expect(JSON.parse(stdout)).toEqual({ status: 'success', outputs: ['image'] });
   });
 
   it('the installed comfy command works', async () => {

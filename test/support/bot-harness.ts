@@ -37,7 +37,7 @@ export interface Harness {
   generate(
     workflow: string,
     options: Record<string, string | number | boolean>,
-    extra?: { user?: string; attachments?: Record<string, APIAttachment>; roles?: string[]; channelId?: string; locale?: Locale },
+    extra?: { user?: string; attachments?: Record<string, APIAttachment>; roles?: string[]; channelId?: string; locale?: Locale; attachmentSizeLimit?: number | null },
   ): Promise<string>;
   /** Resolves with the job message (the interaction's reply) once `pred` holds for it. */
   reply(token: string, pred: (m: StoredMessage) => boolean, timeoutMs?: number): Promise<StoredMessage>;
@@ -105,6 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...(extra.roles ? { roles: extra.roles } : {}),
         ...(extra.channelId ? { channelId: extra.channelId } : {}),
         ...(extra.locale ?? options.locale ? { locale: extra.locale ?? options.locale } : {}),
+        ...(extra.attachmentSizeLimit !== undefined ? { attachmentSizeLimit: extra.attachmentSizeLimit } : {}),
       });
       return sent.token;
     },

@@ -62,9 +62,16 @@ describe('job messages', () => {
   it('end with the images and their parameters, or a reason', () => {
     const success = finalView(
       job,
-      { kind: 'success', images: [], server: 'http://s', seeds: { 'KSampler.seed': 7 }, cached: false, durationMs: 21_000 },
+      {
+        kind: 'success',
+        outputs: [{ kind: 'image', nodeId: '9', filename: 'out.png', subfolder: '', type: 'output' }],
+        server: 'http://s',
+        seeds: { 'KSampler.seed': 7 },
+        cached: false,
+        durationMs: 21_000,
+      },
       en,
-      { files: [{ name: 'out.png', data: Buffer.alloc(1) }], overflow: [], missing: 0, notes: [] },
+      { files: [{ name: 'out.png', data: Buffer.alloc(1), kind: 'image' }], overflow: [], missing: 0, notes: [] },
     );
     const fields = Object.fromEntries((success.embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
     expect(fields).toMatchObject({ Seed: '7', Steps: '20', Checkpoint: 'sd15.safetensors', Time: '21s' });

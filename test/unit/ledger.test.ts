@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,33 @@ describe('Ledger', () => {
     l.update('b', { state: 'delivered' });
     expect(() => checkLimits(l, 'u1', { maxConcurrent: 2, perMinute: 2 })).toThrow(UserError);
     expect(() => checkLimits(l, 'u1', { maxConcurrent: 2, perMinute: 2 }, Date.now() + 61_000)).not.toThrow();
+    l.close();
+  });
+
+  it('reads a result written before outputs had kinds (images) as outputs, and an unreadable one as none', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'jobs.sqlite');
+    const l = new Ledger(file);
+    l.insert(newJob('old'));
+    l.insert(newJob('bad'));
+    l.close();
+    const raw = new Database(file);
+    const old = { kind: 'success', images: [{ filename: 'x_00001_.png', subfolder: '', type: 'output', nodeId: '9' }], server: 's', seeds: {}, cached: false, durationMs: 3 };
+    raw.prepare('UPDATE jobs SET result = ?, state = ? WHERE id = ?').run(JSON.stringify(old), 'delivered', 'old');
+    raw.prepare('UPDATE jobs SET result = ? WHERE id = ?').run(JSON.stringify({ kind: 'success', outputs: 'nonsense' }), 'bad');
+    raw.close();
+    const again = new Ledger(file);
+    const result = again.get('old')?.result;
+    expect(result?.kind === 'success' && result.outputs).toEqual([{ kind: 'image', filename: 'x_00001_.png', subfolder: '', type: 'output', nodeId: '9' }]);
+    expect(again.get('bad')?.result).toBeNull();
+    again.close();
+  });
+
+  it('keeps the upload limit and language a job started with, and reads rows that have neither', () => {
+    const l = new Ledger(':memory:');
+    l.insert({ ...newJob('j'), delivery: { ...newJob('j').delivery, uploadLimit: 10 * 1024 * 1024, locale: 'zh-CN' } });
+    expect(l.get('j')?.delivery).toMatchObject({ uploadLimit: 10 * 1024 * 1024, locale: 'zh-CN' });
+    l.insert(newJob('k'));
+    expect(l.get('k')?.delivery.uploadLimit).toBeUndefined();
     l.close();
   });
 });

@@ -57,6 +57,12 @@ export function descriptionJson(key: MessageKey, defaultLocale: string): { descr
   return { description: text, description_localizations: localizations };
 }
 
+/** `name` and `name_localizations` of a fixed choice, from the catalogue. */
+export function choiceNameJson(key: MessageKey, defaultLocale: string): { name: string; name_localizations: Localizations } {
+  const { text, localizations } = localized(catalogueTexts(key), defaultLocale);
+  return { name: text, name_localizations: localizations };
+}
+
 function clip(s: string): string {
   return s.length <= MAX ? s : `${s.slice(0, MAX - 1)}…`;
 }

@@ -11,6 +11,8 @@ import { imageMetaOf } from './image-meta.ts';
 import type { NodeFaults } from './node-faults.ts';
 import { computeSignatures, type OutputCache } from './node-cache.ts';
 import type { NodeCatalog } from './object-info.ts';
+import { looksLikeMedia } from './media.ts';
+import { isMediaOutputNode, runMediaOutput } from './media-outputs.ts';
 import { saveImages, tempPrefix } from './outputs.ts';
 import { annotated, resolveInside, type FolderType } from './paths.ts';
 import { legacyPreviewFrame, metadataPreviewFrame, previewJpeg } from './previews.ts';
@@ -75,6 +77,8 @@ const SAMPLERS = new Set(['KSampler', 'KSamplerAdvanced']);
 const CHECKPOINT_LOADERS = new Set(['CheckpointLoaderSimple', 'CheckpointLoader', 'ImageOnlyCheckpointLoader']);
 const wallClock = (): number => performance.timeOrigin + performance.now();
 const IMAGE_LOADERS = new Set(['LoadImage', 'LoadImageMask']);
+/** Loaders whose cache key follows their file (IS_CHANGED / fingerprint_inputs), by the input naming it. */
+const FILE_INPUTS: Record<string, string> = { LoadImage: 'image', LoadImageMask: 'image', LoadVideo: 'file', LoadAudio: 'audio' };
 
 function inputsOf(node: Json | undefined): JsonObject {
   const inputs = node instanceof Map ? node.get('inputs') : undefined;
@@ -367,8 +371,9 @@ export class Executor {
   }
 
   private isChanged(classType: string, inputs: JsonObject): string | null {
-    if (!IMAGE_LOADERS.has(classType)) return null;
-    const name = inputs.get('image');
+    const input = FILE_INPUTS[classType];
+    if (!input) return null;
+    const name = inputs.get(input);
     const where = typeof name === 'string' ? imageLocation(name) : null;
     return where ? (this.deps.files.info(where.folder, where.path)?.version ?? null) : null;
   }
@@ -389,6 +394,7 @@ export class Executor {
       throw new NodeFailure(fault.exception_type, fault.exception_message, fault.traceback ?? EXECUTE_TRACEBACK);
     }
     if (IMAGE_LOADERS.has(classType)) this.checkLoadedImage(inputs);
+    if (classType === 'LoadVideo' || classType === 'LoadAudio') this.checkLoadedMedia(inputs.get(FILE_INPUTS[classType]!));
 
     if (CHECKPOINT_LOADERS.has(classType)) await this.loadCheckpoint(inputs, generation);
     const steps = samplerSteps(classType, inputs);
@@ -419,6 +425,16 @@ export class Executor {
       }
     }
 
+    if (catalog.isOutputNode(classType) && isMediaOutputNode(classType)) {
+      return runMediaOutput(classType, {
+        files,
+        prompt: item.prompt,
+        nodeId: id,
+        inputs,
+        meta: this.metaFor(item, id),
+        padBytes: settings.outputPadBytes,
+      });
+    }
     if (!catalog.isOutputNode(classType) || (classType !== 'SaveImage' && classType !== 'PreviewImage')) return null;
     const isSave = classType === 'SaveImage';
     const prefixInput = inputs.get('filename_prefix');
@@ -438,6 +454,20 @@ export class Executor {
       const where = imageLocation(name);
       return where ? (this.deps.files.info(where.folder, where.path)?.size ?? null) : null;
     });
+  }
+
+  /** LoadVideo and LoadAudio open the file with PyAV: bytes that are no media container fail here. */
+  private checkLoadedMedia(name: Json | undefined): void {
+    if (typeof name !== 'string') return;
+    const where = imageLocation(name);
+    const bytes = where ? this.deps.files.read(where.folder, where.path) : undefined;
+    if (where && bytes && !looksLikeMedia(bytes)) {
+      throw new NodeFailure(
+        'av.error.InvalidDataError',
+        `[Errno 1094995529] Invalid data found when processing input: 'ComfyUI/${where.folder}/${where.path}'`,
+        EXECUTE_TRACEBACK,
+      );
+    }
   }
 
   /** LoadImage opens the file with PIL: bytes that are no image fail here, not at upload. */

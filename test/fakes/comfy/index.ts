@@ -6,7 +6,8 @@
 import type { Execution, ExecutorSettings } from './executor.ts';
 import { FileStore } from './file-store.ts';
 import { HttpFrontend } from './http-server.ts';
-import { defaultModels, inputImageNames, type ModelFolders } from './models.ts';
+import { customNodeInfo, type CustomNodePack } from './custom-nodes.ts';
+import { defaultModels, type ModelFolders } from './models.ts';
 import { NodeFaults, type NodeError } from './node-faults.ts';
 import { NodeCatalog } from './object-info.ts';
 import { resolveInside, type FolderType } from './paths.ts';
@@ -29,6 +30,8 @@ export type { NodeError } from './node-faults.ts';
 export type { SocketInfo } from './ws-hub.ts';
 export type { ModelFolders } from './models.ts';
 export type { Execution } from './executor.ts';
+export type { CustomNodePack } from './custom-nodes.ts';
+export { mediaFixture } from './media.ts';
 
 export interface FakeComfyOptions {
   /** Emulates a reverse proxy prefix, e.g. '/comfy'. */
@@ -41,6 +44,10 @@ export interface FakeComfyOptions {
   loras?: string[];
   /** Extra ms a prompt takes when its checkpoint differs from the one the previous prompt loaded (a model switch). Default 0. */
   switchMs?: number;
+  /** More model files by folder (`diffusion_models`, `text_encoders`, `vae`, …), e.g. a video model's. */
+  models?: Partial<Record<string, string[]>>;
+  /** Custom node packs installed (their node classes join object_info), e.g. VideoHelperSuite. */
+  customNodes?: CustomNodePack[];
   /** A fixed port; default: any free one. */
   port?: number;
 }
@@ -78,10 +85,12 @@ export class FakeComfy {
     if (this.basePath && !this.basePath.startsWith('/')) this.basePath = `/${this.basePath}`;
     this.settings = { stepMs: options.stepMs ?? 5, previews: options.previews ?? true, outputPadBytes: 0, switchMs: options.switchMs ?? 0 };
     this.models = defaultModels(options.checkpoints ?? ['random-sd15.safetensors'], options.loras ?? ['detail-tweaker.safetensors']);
+    for (const [folder, names] of Object.entries(options.models ?? {})) this.models[folder] = [...(this.models[folder] ?? []), ...(names ?? [])];
     this.requests = this.log.entries;
     this.catalog = new NodeCatalog(
       () => this.models,
-      () => inputImageNames(this.files.listFiles('input')),
+      () => this.files.listFiles('input'),
+      customNodeInfo(options.customNodes ?? []),
     );
     this.hub = new WsHub({
       greet: (sid) => {
@@ -340,7 +349,7 @@ export class FakeComfy {
 
 export interface HistoryEntryJson {
   prompt: unknown[];
-  outputs: Record<string, { images?: { filename: string; subfolder: string; type: string }[] }>;
+  outputs: Record<string, Record<string, unknown> & { images?: { filename: string; subfolder: string; type: string }[] }>;
   status: { status_str: 'success' | 'error'; completed: boolean; messages: [string, Record<string, unknown>][] };
   meta: Record<string, unknown>;
 }

@@ -67,3 +67,25 @@ export function inputImageNames(names: string[]): string[] {
     })
     .sort();
 }
+
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.webm', '.mov', '.mkv', '.avi', '.m4v']);
+const AUDIO_EXTENSIONS = new Set(['.flac', '.mp3', '.ogg', '.opus', '.wav', '.m4a', '.aac']);
+
+function byExtension(names: string[], extensions: Set<string>): string[] {
+  return names
+    .filter((name) => {
+      const dot = name.lastIndexOf('.');
+      return dot > 0 && extensions.has(name.slice(dot).toLowerCase());
+    })
+    .sort();
+}
+
+/** LoadVideo's list: files directly in input/ whose mime type is video/* (filter_files_content_types). */
+export function inputVideoNames(names: string[]): string[] {
+  return byExtension(names, VIDEO_EXTENSIONS);
+}
+
+/** LoadAudio's list: input/ files whose mime type is audio/* or video/*. */
+export function inputAudioNames(names: string[]): string[] {
+  return byExtension(names, new Set([...AUDIO_EXTENSIONS, ...VIDEO_EXTENSIONS]));
+}

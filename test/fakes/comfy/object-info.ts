@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/recordings.ts';
-import { listFolder, type ModelFolders } from './models.ts';
+import { inputAudioNames, inputImageNames, inputVideoNames, listFolder, type ModelFolders } from './models.ts';
 import { parsePyJson, pyJson, type Json, type JsonObject } from './py-json.ts';
 
 let recorded: JsonObject | undefined;
@@ -28,7 +28,7 @@ export interface InputSpec {
   extra: JsonObject;
 }
 
-type ValueSource = (models: ModelFolders, inputImages: string[]) => string[];
+type ValueSource = (models: ModelFolders, inputFiles: string[]) => string[];
 
 interface Binding {
   spec: Json[];
@@ -94,7 +94,11 @@ function findBindings(tree: JsonObject): Binding[] {
         else if (!source && sameList(values, ['detail-tweaker.safetensors'])) source = folder('loras');
         else if (!source && sameList(values, ['detail-tweaker.safetensors', '[None]'])) source = folder('loras', '[None]');
         else if (!source && options?.get('image_upload') === true && !options.has('image_folder')) {
-          source = (_models, images) => images;
+          source = (_models, files) => inputImageNames(files);
+        } else if (!source && options?.get('video_upload') === true) {
+          source = (_models, files) => inputVideoNames(files);
+        } else if (!source && options?.get('audio_upload') === true) {
+          source = (_models, files) => inputAudioNames(files);
         }
         if (source) bindings.push({ spec: raw, form, values: source });
       }
@@ -115,17 +119,22 @@ export class NodeCatalog {
   private readonly tree = recordedTree();
   private readonly bindings = (sharedBindings ??= findBindings(this.tree));
   private rendered: { signature: string; text: string } | undefined;
+  /** Node classes of custom node packs this fake has installed (not in the recording); never shared. */
+  private readonly extra: JsonObject;
 
   constructor(
     private readonly models: () => ModelFolders,
-    private readonly inputImages: () => string[],
-  ) {}
+    private readonly inputFiles: () => string[],
+    customNodes: JsonObject = new Map(),
+  ) {
+    this.extra = customNodes;
+  }
 
   /** Writes this fake's lists into the shared tree; returns them. */
   refresh(): string[][] {
-    const images = this.inputImages();
+    const files = this.inputFiles();
     const models = this.models();
-    const lists = this.bindings.map((b) => b.values(models, images));
+    const lists = this.bindings.map((b) => b.values(models, files));
     for (const [i, binding] of this.bindings.entries()) {
       const values = lists[i] ?? [];
       if (binding.form === 'list') binding.spec[0] = values;
@@ -135,11 +144,11 @@ export class NodeCatalog {
   }
 
   has(classType: unknown): classType is string {
-    return typeof classType === 'string' && this.tree.has(classType);
+    return typeof classType === 'string' && (this.tree.has(classType) || this.extra.has(classType));
   }
 
   info(classType: string): JsonObject | undefined {
-    return this.tree.get(classType) as JsonObject | undefined;
+    return (this.tree.get(classType) ?? this.extra.get(classType)) as JsonObject | undefined;
   }
 
   isOutputNode(classType: string): boolean {
@@ -177,13 +186,16 @@ export class NodeCatalog {
 
   renderAll(): string {
     const signature = JSON.stringify(this.refresh());
-    if (this.rendered?.signature !== signature) this.rendered = { signature, text: pyJson(this.tree) };
+    if (this.rendered?.signature !== signature) {
+      const all = this.extra.size > 0 ? new Map([...this.tree, ...this.extra]) : this.tree;
+      this.rendered = { signature, text: pyJson(all) };
+    }
     return this.rendered.text;
   }
 
   renderOne(classType: string): string {
     this.refresh();
-    const info = this.tree.get(classType);
+    const info = this.info(classType);
     return info === undefined ? '{}' : pyJson(new Map([[classType, info]]));
   }
 }

@@ -51,15 +51,15 @@ function colourFor(seed: string): Rgb {
 }
 
 /**
- * SaveImage / PreviewImage: get_save_image_path's naming (`prefix_00001_.png`,
- * counting on from the files already in the folder), one file per batch entry.
- * The PNGs are real and sized like the graph's images, rendered when first read.
+ * folder_paths.get_save_image_path: the prefix's `%width%`-style variables filled
+ * in, its directory part as the subfolder; a prefix that climbs out of the folder
+ * raises as ComfyUI does.
  */
-export function saveImages(files: FileStore, request: SaveRequest): SavedImage[] {
-  const prefix = request.prefix.includes('%') ? computeVars(request.prefix, request.meta) : request.prefix;
+export function savePath(folder: 'output' | 'temp', rawPrefix: string, meta: ImageMeta): { subfolder: string; filename: string } {
+  const prefix = rawPrefix.includes('%') ? computeVars(rawPrefix, meta) : rawPrefix;
   const normalized = resolveInside(prefix);
   if (normalized === null) {
-    const root = `ComfyUI/${request.folder}`;
+    const root = `ComfyUI/${folder}`;
     throw new PyError(
       'Exception',
       '**** ERROR: Saving image outside the output folder is not allowed.' +
@@ -68,8 +68,16 @@ export function saveImages(files: FileStore, request: SaveRequest): SavedImage[]
         '\n         commonpath: ComfyUI',
     );
   }
-  const subfolder = dirname(normalized);
-  const filename = basename(normalized);
+  return { subfolder: dirname(normalized), filename: basename(normalized) };
+}
+
+/**
+ * SaveImage / PreviewImage: get_save_image_path's naming (`prefix_00001_.png`,
+ * counting on from the files already in the folder), one file per batch entry.
+ * The PNGs are real and sized like the graph's images, rendered when first read.
+ */
+export function saveImages(files: FileStore, request: SaveRequest): SavedImage[] {
+  const { subfolder, filename } = savePath(request.folder, request.prefix, request.meta);
   let counter = files.nextCounter(request.folder, subfolder, filename);
   const saved: SavedImage[] = [];
   for (let batch = 0; batch < request.meta.batch; batch++) {

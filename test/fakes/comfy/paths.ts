@@ -63,12 +63,19 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.mp4': 'video/mp4',
   '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
   '.wav': 'audio/x-wav',
   '.mp3': 'audio/mpeg',
   '.flac': 'audio/flac',
+  // From the host's /etc/mime.types on the machine of shared/comfyui-media.md §2.
+  '.opus': 'audio/ogg',
+  '.ogg': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.glb': 'model/gltf-binary',
+  '.svg': 'image/svg+xml',
 };
 
-/** Python's `mimetypes.guess_type(name)[0]`, for the names a ComfyUI user meets. */
+/** Python's `mimetypes.guess_type(name)[0]`, for the names a ComfyUI user meets (`.latent`: None). */
 export function guessMime(name: string): string | null {
   return MIME[splitExt(name)[1].toLowerCase()] ?? null;
 }

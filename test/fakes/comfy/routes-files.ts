@@ -14,5 +14,5 @@ export function registerFileRoutes(router: Router, files: FileStore): void {
   router.on('POST', '/upload/mask', (request) =>
     request.body.length > MAX_UPLOAD_SIZE ? emptyReply(413) : handleUpload(request.form, files, maskSaver(files)),
   );
-  router.on('GET', '/view', (request) => viewFile(request.query, files));
+  router.on('GET', '/view', (request) => viewFile(request.query, files, request.headers.range));
 }

@@ -24,7 +24,13 @@ type Verdict = [boolean, ErrorBody[], Json];
 const CUSTOM_VALIDATORS: Record<string, string[]> = {
   LoadImage: ['image'],
   LoadImageMask: ['image'],
+  // nodes_video.py / nodes_audio.py validate_inputs: the file must exist; the combo list is not checked.
+  LoadVideo: ['file'],
+  LoadAudio: ['audio'],
 };
+
+/** What each validator says of a file that does not exist ("Invalid image file: x.png"). */
+const MISSING_FILE: Record<string, string> = { LoadVideo: 'Invalid video file', LoadAudio: 'Invalid audio file' };
 
 const INNER_TRACEBACK = [
   '  File "ComfyUI/execution.py", line 847, in validate_inputs\n    r = await validate_inputs(prompt_id, prompt, o_id, validated)\n        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n',
@@ -179,7 +185,7 @@ class Validator {
       const name = typeof value === 'string' ? value : pyStr(value);
       if (!this.imageExists(name)) {
         errors.push(
-          error('custom_validation_failed', 'Custom validation failed for node', `${x} - Invalid image file: ${name}`, {
+          error('custom_validation_failed', 'Custom validation failed for node', `${x} - ${MISSING_FILE[classType] ?? 'Invalid image file'}: ${name}`, {
             input_name: x,
           }),
         );

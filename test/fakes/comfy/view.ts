@@ -17,7 +17,7 @@ function previewSize(originalBytes: number, quality: number): number {
   return Math.floor((originalBytes * Math.max(1, Math.min(100, quality))) / 400);
 }
 
-export function viewFile(query: Record<string, string>, files: FileStore): Reply {
+export function viewFile(query: Record<string, string>, files: FileStore, range?: string): Reply {
   if (!('filename' in query)) return emptyReply(404);
   const annotation = annotated(query['filename'] ?? '');
   let filename = annotation.name;
@@ -66,5 +66,27 @@ export function viewFile(query: Record<string, string>, files: FileStore): Reply
 
   let contentType = guessMime(filename) ?? 'application/octet-stream';
   if (FORCED_DOWNLOAD.has(contentType)) contentType = 'application/octet-stream';
-  return { status: 200, body: bytes, contentType, headers };
+  return fileResponse(bytes, contentType, headers, range);
+}
+
+/**
+ * aiohttp's FileResponse: `Accept-Ranges: bytes` always, one `Range: bytes=a-b`
+ * (or `a-`, or `-n`) answered 206 with Content-Range, an unsatisfiable one 416.
+ */
+function fileResponse(bytes: Buffer, contentType: string, headers: Record<string, string>, range: string | undefined): Reply {
+  const base = { ...headers, 'Accept-Ranges': 'bytes' };
+  const m = range === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return { status: 200, body: bytes, contentType, headers: base };
+  const size = bytes.length;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(size - 1, Number(m[2]));
+  }
+  if (start >= size || start > end) return { status: 416, contentType, headers: { ...base, 'Content-Range': `bytes */${size}` } };
+  return { status: 206, body: bytes.subarray(start, end + 1), contentType, headers: { ...base, 'Content-Range': `bytes ${start}-${end}/${size}` } };
 }

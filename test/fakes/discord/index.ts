@@ -104,6 +104,12 @@ export interface InvokerOptions {
   shard?: number;
   locale?: Locale;
   appPermissions?: PermissionsInput;
+  /**
+   * The interaction's `attachment_size_limit` in bytes; default: the guild's tier limit.
+   * `null` leaves the field out (as older API versions did). What the fake accepts
+   * stays the tier's limit, so a larger value here is Discord over-reporting it.
+   */
+  attachmentSizeLimit?: number | null;
 }
 
 export interface SlashCommandOptions extends InvokerOptions {
@@ -410,6 +416,16 @@ export class FakeDiscord {
     return removeReaction(this.world, this.storedMessage(options.message), this.resolveUser(options.user).id, this.resolveEmoji(options.emoji));
   }
 
+  /** The user no longer takes direct messages from the bot: its DM posts get 403 code 50007. */
+  closeDirectMessages(user: APIUser | string): void {
+    this.world.closedDms.add(this.resolveUser(user).id);
+  }
+
+  /** The DM channel between the bot and a user (messages the bot sent there have its id as channel_id). */
+  dmChannelId(user: APIUser | string): string {
+    return this.world.dmChannelWith(this.resolveUser(user)).id;
+  }
+
   /** A moderator deletes the message: REST answers 404 code 10008 from now on, MESSAGE_DELETE goes out. */
   async deleteMessage(id: string): Promise<void> {
     const message = this.world.messages.delete(id);
@@ -563,6 +579,7 @@ export class FakeDiscord {
       token: '',
       user,
       locale: options.locale ?? Locale.EnglishUS,
+      ...(options.attachmentSizeLimit !== undefined ? { attachmentSizeLimit: options.attachmentSizeLimit } : {}),
     };
     base.token = newInteractionToken(base.id);
     if (options.guildId === null) {

@@ -27,6 +27,8 @@ export interface InvocationContext {
   channel: FakeGuildChannel | APIDMChannel;
   appPermissions: string;
   locale: Locale;
+  /** Overrides the guild tier's `attachment_size_limit`; null leaves it out. */
+  attachmentSizeLimit?: number | null;
 }
 
 /** Things options may refer to by id, so `resolved` can be filled like Discord does. */
@@ -41,7 +43,7 @@ function envelope<T extends InteractionType, D>(ctx: InvocationContext, type: T,
   const channel = inGuild
     ? { ...ctx.channel, permissions: ctx.member?.permissions ?? '0' }
     : { ...ctx.channel };
-  return {
+  const payload: APIBaseInteraction<T, D> = {
     id: ctx.id,
     application_id: ctx.applicationId,
     type,
@@ -57,7 +59,7 @@ function envelope<T extends InteractionType, D>(ctx: InvocationContext, type: T,
     // Guild installs say which guild; in the bot's DM the guild install owner is "0".
     authorizing_integration_owners: { 0: ctx.guild?.id ?? '0' },
     context: inGuild ? InteractionContextType.Guild : InteractionContextType.BotDM,
-    attachment_size_limit: uploadLimitBytes(ctx.guild?.premiumTier ?? 0),
+    attachment_size_limit: ctx.attachmentSizeLimit ?? uploadLimitBytes(ctx.guild?.premiumTier ?? 0),
     ...(inGuild
       ? {
           guild_id: ctx.guild!.id,
@@ -67,6 +69,9 @@ function envelope<T extends InteractionType, D>(ctx: InvocationContext, type: T,
         }
       : { user: ctx.user }),
   };
+  // Older API versions sent no limit: the field is left out.
+  if (ctx.attachmentSizeLimit === null) delete (payload as Partial<APIBaseInteraction<T, D>>).attachment_size_limit;
+  return payload;
 }
 
 export function chatInputInteraction(

@@ -32,6 +32,7 @@ export const errors = {
   missingAccess: () => apiError(403, 50001, 'Missing Access'),
   cannotEditOthersMessage: () => apiError(403, 50005, 'Cannot edit a message authored by another user'),
   emptyMessage: () => apiError(400, 50006, 'Cannot send an empty message'),
+  cannotMessageUser: () => apiError(403, 50007, 'Cannot send messages to this user'),
   invalidWebhookToken: () => apiError(401, 50027, 'Invalid Webhook Token'),
   alreadyAcknowledged: () => apiError(400, 40060, 'Interaction has already been acknowledged.'),
   entityTooLarge: () => apiError(413, 40005, 'Request entity too large'),

@@ -55,6 +55,8 @@ export class DiscordWorld {
   readonly guilds = new Map<string, FakeGuild>();
   readonly users = new Map<string, APIUser>();
   readonly dmChannels = new Map<string, APIDMChannel>();
+  /** Users who take no direct messages from the bot (their privacy setting): posting in their DM gets 50007. */
+  readonly closedDms = new Set<string>();
   readonly messages = new MessageStore();
   readonly interactions = new InteractionRegistry();
   readonly commands: CommandRegistry;

@@ -222,11 +222,18 @@ describe('spoiler views', () => {
     const live = liveView(row, { phase: 'running', preview: { image: Buffer.from('p'), mime: 'image/jpeg' } }, tr);
     expect(live.files.map((f) => f.name)).toEqual(['SPOILER_preview.jpg']);
     expect(live.embeds).toEqual([]);
-    const result = { kind: 'success' as const, images: [{ filename: 'out.png', subfolder: '', type: 'output' as const, nodeId: '9' }], server: 'http://s', seeds: {}, cached: false, durationMs: 1 };
-    const final = finalView(row, result, tr, asSpoilers({ files: [{ name: 'out.png', data: Buffer.from('1') }], overflow: [], missing: 0, notes: [] }));
+    const result = {
+      kind: 'success' as const,
+      outputs: [{ kind: 'image' as const, filename: 'out.png', subfolder: '', type: 'output' as const, nodeId: '9' }],
+      server: 'http://s',
+      seeds: {},
+      cached: false,
+      durationMs: 1,
+    };
+    const final = finalView(row, result, tr, asSpoilers({ files: [{ name: 'out.png', data: Buffer.from('1'), kind: 'image' }], overflow: [], missing: 0, notes: [] }));
     expect(final.files.map((f) => f.name)).toEqual(['SPOILER_out.png']);
     expect(final.embeds[0]?.image).toBeUndefined();
-    const plain = finalView({ ...row, delivery: { ...row.delivery, spoiler: false } }, result, tr, { files: [{ name: 'out.png', data: Buffer.from('1') }], overflow: [], missing: 0, notes: [] });
+    const plain = finalView({ ...row, delivery: { ...row.delivery, spoiler: false } }, result, tr, { files: [{ name: 'out.png', data: Buffer.from('1'), kind: 'image' }], overflow: [], missing: 0, notes: [] });
     expect(plain.embeds[0]?.image).toEqual({ url: 'attachment://out.png' });
   });
 });

@@ -6,6 +6,7 @@ import { applyOptions } from '../../../src/workflows/apply.ts';
 import { findNode } from '../../../src/workflows/edit.ts';
 import { parseManifest } from '../../../src/workflows/manifest.ts';
 import { formatProblem } from '../../../src/workflows/problems.ts';
+import { fixedModelNeeds } from '../../../src/workflows/model-files.ts';
 import { loadWorkflows } from '../../../src/workflows/registry.ts';
 import { validateAgainstObjectInfo, validateAgainstWorkflow } from '../../../src/workflows/validate.ts';
 import { REPO_ROOT } from '../../support/recordings.ts';
@@ -23,14 +24,71 @@ describe('shipped workflows', async () => {
     return loaded;
   };
 
-  it('all four load without problems', () => {
+  it('all seven load without problems', () => {
     expect(problems.map(formatProblem)).toEqual([]);
-    expect(workflows.map((w) => w.name)).toEqual(['img2img', 'inpaint', 'lora', 'txt2img']);
+    expect(workflows.map((w) => w.name)).toEqual(['img2img', 'img2vid', 'inpaint', 'lora', 'txt2img', 'txt2music', 'txt2vid']);
   });
 
-  it.each(['txt2img', 'img2img', 'inpaint', 'lora'])('%s validates against the recorded object_info', (name) => {
-    const loaded = get(name);
-    expect(validateAgainstObjectInfo(loaded.manifest, loaded.workflow, realObjectInfo(), loaded).map(formatProblem)).toEqual([]);
+  // The recorded server has one SD1.5 checkpoint and no video or music model: those are
+  // set aside (a server without them skips the workflow at start); everything else must fit.
+  it.each(['txt2img', 'img2img', 'inpaint', 'lora', 'img2vid', 'txt2vid', 'txt2music'])(
+    '%s validates against the recorded object_info (model names aside)',
+    (name) => {
+      const loaded = get(name);
+      const found = validateAgainstObjectInfo(loaded.manifest, loaded.workflow, realObjectInfo(), loaded);
+      expect(found.filter((p) => p.model === undefined).map(formatProblem)).toEqual([]);
+    },
+  );
+
+  it('the video and music workflows name their model files, and only those are missing from the recorded server', () => {
+    const missing = (name: string) => {
+      const loaded = get(name);
+      return validateAgainstObjectInfo(loaded.manifest, loaded.workflow, realObjectInfo(), loaded).flatMap((p) => (p.model ? [p.model] : []));
+    };
+    const wan = ['wan2.2_ti2v_5B_fp16.safetensors', 'umt5_xxl_fp8_e4m3fn_scaled.safetensors', 'wan2.2_vae.safetensors'];
+    expect(missing('txt2vid')).toEqual(wan);
+    expect(missing('img2vid')).toEqual(wan);
+    expect(missing('txt2music')).toEqual(['ace_step_v1_3.5b.safetensors']);
+    // Jobs go only to servers that have them.
+    expect(fixedModelNeeds(get('txt2vid').workflow, get('txt2vid').manifest)).toEqual([
+      { folder: 'diffusion_models', name: 'wan2.2_ti2v_5B_fp16.safetensors' },
+      { folder: 'text_encoders', name: 'umt5_xxl_fp8_e4m3fn_scaled.safetensors' },
+      { folder: 'vae', name: 'wan2.2_vae.safetensors' },
+    ]);
+    expect(fixedModelNeeds(get('txt2img').workflow, get('txt2img').manifest)).toEqual([]);
+  });
+
+  it.each(['img2vid', 'txt2vid'])('%s saves an H.264 mp4 from CreateVideo, with frames, fps and size as options', (name) => {
+    const { manifest, workflow } = get(name);
+    expect(manifest.outputs).toEqual(['Save Video']);
+    const save = findNode(workflow, 'Save Video').node;
+    expect(save).toMatchObject({ class_type: 'SaveVideo', inputs: { format: 'mp4', codec: 'h264' } });
+    expect(workflow[(save.inputs['video'] as [string, number])[0]]?.class_type).toBe('CreateVideo');
+    const option = (n: string) => manifest.options.find((o) => o.name === n);
+    expect(option('frames')).toMatchObject({ type: 'integer', min: 5, max: 121 });
+    expect(option('fps')).toMatchObject({ type: 'integer', min: 8, max: 30 });
+    for (const side of ['width', 'height']) expect(option(side)).toMatchObject({ type: 'integer', multipleOf: 32, min: 320, max: 1280 });
+    const { workflow: applied } = applyOptions(get(name), { prompt: 'waves', frames: 49, fps: 16, width: 832, height: 480 }, { uploads: { image: upload('cat.png') } });
+    expect(findNode(applied, 'Video Latent').node.inputs).toMatchObject({ length: 49, width: 832, height: 480 });
+    expect(findNode(applied, 'Create Video').node.inputs['fps']).toBe(16);
+    expect(() => applyOptions(get(name), { prompt: 'x', width: 810 }, { uploads: { image: upload('cat.png') } })).toThrow(/multiple_of/);
+  });
+
+  it('img2vid starts the video from the uploaded image', () => {
+    const loaded = get('img2vid');
+    expect(findNode(loaded.workflow, 'Video Latent').node.inputs['start_image']).toEqual([findNode(loaded.workflow, 'Load Image').id, 0]);
+    const { workflow } = applyOptions(loaded, { prompt: 'x' }, { uploads: { image: upload('cat.png') } });
+    expect(findNode(workflow, 'Load Image').node.inputs['image']).toBe('discord/cat.png');
+    expect(() => applyOptions(loaded, { prompt: 'x' })).toThrow(/image_required/);
+  });
+
+  it('txt2music (ACE-Step) sets tags, lyrics and length and saves audio', () => {
+    const loaded = get('txt2music');
+    expect(loaded.manifest.outputs).toEqual(['Save Audio']);
+    expect(findNode(loaded.workflow, 'Save Audio').node.class_type).toBe('SaveAudioMP3');
+    const { workflow } = applyOptions(loaded, { prompt: 'synthwave, 80s', lyrics: '[verse]\nneon nights', seconds: 20 });
+    expect(findNode(workflow, 'Song').node.inputs).toMatchObject({ tags: 'synthwave, 80s', lyrics: '[verse]\nneon nights' });
+    expect(findNode(workflow, 'Length').node.inputs['seconds']).toBe(20);
   });
 
   it.each(['txt2img', 'img2img', 'inpaint', 'lora'])('%s offers the common options and saves with prefix "discord"', (name) => {

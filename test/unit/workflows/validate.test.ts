@@ -172,4 +172,41 @@ describe('validateAgainstObjectInfo', () => {
   it('an outputs entry that is not an output node', () => {
     expect(one(serverProblems({ ...txt2imgManifest(), outputs: ['8'] })).message).toContain('#8 (VAEDecode), which is not an output node');
   });
+
+  it('a value the workflow fixes in a list input that the server does not list (ComfyUI would refuse every job)', () => {
+    const workflow = setInput(recordedTxt2img(), '3', 'sampler_name', 'turbo_magic');
+    const p = one(serverProblems(txt2imgManifest(), workflow), undefined, FILES.workflowFile);
+    expect(p.message).toContain('#3 (KSampler) "sampler_name" is "turbo_magic", which this ComfyUI server does not offer');
+    expect(p.model).toBeUndefined();
+    // Set by an option, it is the option's business (and the user's pick).
+    const option = { name: 'sampler', type: 'choice', choices: { from: 'node_input', node: 'KSampler', input: 'sampler_name' }, targets: [{ node: '3', input: 'sampler_name' }] };
+    expect(serverProblems(withOption(option), workflow)).toEqual([]);
+  });
+
+  it('a model file the workflow fixes and the server lacks is marked as a model', () => {
+    const workflow = setInput(recordedTxt2img(), '4', 'ckpt_name', 'wan2.2_ti2v_5B_fp16.safetensors');
+    const p = one(serverProblems(txt2imgManifest(), workflow), undefined, FILES.workflowFile);
+    expect(p.model).toBe('wan2.2_ti2v_5B_fp16.safetensors');
+    expect(p.fix).toContain('ComfyUI/models/checkpoints');
+  });
+
+  it('video and audio options set LoadVideo.file and LoadAudio.audio, whose lists ComfyUI does not check', () => {
+    const workflow: ApiWorkflow = {
+      ...recordedTxt2img(),
+      '20': { class_type: 'LoadVideo', inputs: { file: 'placeholder.mp4' } },
+      '21': { class_type: 'LoadAudio', inputs: { audio: 'placeholder.flac' } },
+    };
+    const manifest = {
+      ...txt2imgManifest(),
+      options: [
+        ...(txt2imgManifest()['options'] as unknown[]),
+        { name: 'clip', type: 'video', targets: [{ node: '20', input: 'file' }] },
+        { name: 'voice', type: 'audio', targets: [{ node: '21', input: 'audio' }] },
+      ],
+    };
+    expect(workflowProblems(manifest, workflow)).toEqual([]);
+    expect(serverProblems(manifest, workflow)).toEqual([]);
+    const p = one(serverProblems(withOption({ name: 'clip', type: 'video', targets: [{ node: '3', input: 'steps' }] }), { ...workflow, '3': { ...workflow['3']!, inputs: { ...workflow['3']!.inputs, steps: 'x' } } }), 'clip');
+    expect(p.message).toContain('is a INT input on the server, which a "video" option cannot set');
+  });
 });

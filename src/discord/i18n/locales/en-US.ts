@@ -56,6 +56,7 @@ export const messages = {
   'lost.server_removed': 'its ComfyUI server is no longer configured',
   'lost.not_moved': 'it could not be moved to another ComfyUI server ({error})',
   'lost.not_sent': 'it could not be sent to a ComfyUI server ({error})',
+  'lost.result_unreadable': 'its result could not be read from the job ledger',
   'field.seed': 'Seed',
   'field.steps': 'Steps',
   'field.cfg': 'CFG',
@@ -64,16 +65,15 @@ export const messages = {
   'field.denoise': 'Denoise',
   'field.width': 'Width',
   'field.height': 'Height',
+  'field.aspect': 'Aspect',
+  'field.batch': 'Batch',
   'field.lora': 'LoRA',
   'field.time': 'Time',
-  'note.missing': '{n, plural, one {# image} other {# images}} could not be fetched from ComfyUI.',
-  'note.no_images':
-    'The workflow finished but produced no images (its output nodes saved none). If that is unexpected, tell the server owner: the workflow may lack a Save Image node.',
+  'note.missing': '{n, plural, one {# output} other {# outputs}} could not be fetched from ComfyUI.',
   'note.reencoded': "Some images were re-encoded as JPEG to fit Discord's {limit, bytes} upload limit.",
   'note.too_large':
     "{n, plural, one {{files} is too large for Discord's {limit, bytes} upload limit even as a low-quality JPEG; it is in the {folders} folder of the ComfyUI server.} other {{files} are too large for Discord's {limit, bytes} upload limit even as a low-quality JPEG; they are in the {folders} folder of the ComfyUI server.}}",
   'note.and_more': '{files} and {n} more',
-  'note.too_large_for_server': "The images are too large for this server's upload limit; they are saved on the ComfyUI server.",
   'note.original_deleted': '(The original message of this job was deleted.)',
 
   // Buttons and the modal behind "Use as input".
@@ -108,7 +108,6 @@ export const messages = {
   'history.took': 'Took {ms, duration}',
   'history.comfy_status': 'ComfyUI: {status}',
   'history.comfy_status_unknown': 'ComfyUI: unknown',
-  'history.output': '• node {node}: {file}',
   'history.gone_from_comfy': 'ComfyUI no longer has this prompt in its history.',
   'history.unknown_id': 'Neither this bot nor ComfyUI knows that id.',
   'outcome.success': 'done',
@@ -163,6 +162,8 @@ export const messages = {
   'option.required': '{option} is required',
   'option.image_required': '{option} is required: attach an image',
   'option.not_image': '{option} must be an image',
+  'option.file_required': '{option} is required: attach a file',
+  'option.not_file': '{option} must be an uploaded file',
   'option.not_text': '{option} must be text (got {got})',
   'option.not_integer': '{option} must be a whole number (got {got})',
   'option.not_number': '{option} must be a number (got {got})',
@@ -205,6 +206,12 @@ export const messages = {
   'error.backend.unreachable_all': 'None of the ComfyUI servers is reachable right now. Try again in a minute.',
   'error.backend.no_model': 'No ComfyUI server has {models}. Pick one from the list the option suggests.',
   'error.attachment.not_image': 'The {option} "{name}" is not an image ({type}). Attach a PNG, JPEG or WEBP file.',
+  'error.attachment.not_video': 'The {option} "{name}" is not a video ({type}). Attach an MP4, WEBM or MOV file.',
+  'error.attachment.not_audio': 'The {option} "{name}" is not a sound file ({type}). Attach a FLAC, MP3, OGG, OPUS, WAV or M4A file.',
+  'error.attachment.video_contents':
+    'The {option} "{name}" is named like a video, but its contents are not a video file (it may be another file renamed). Attach the video itself.',
+  'error.attachment.audio_contents':
+    'The {option} "{name}" is named like a sound file, but its contents are not audio (it may be another file renamed). Attach the sound file itself.',
   'error.attachment.too_large': 'The {option} "{name}" is {size, bytes}; the limit is {limit, bytes}. Attach a smaller file.',
   'error.attachment.larger_than_limit': 'The {option} "{name}" is larger than {limit, bytes}. Attach a smaller file.',
   'error.attachment.no_address': 'The {option} "{name}" has no usable address. Attach it again.',
@@ -290,6 +297,93 @@ export const messages = {
   'admin.purge.description': 'Delete finished jobs older than some days, with the files kept for them',
   'admin.purge.days.description': 'Age in days (0 = every finished job)',
   'admin.purged': '🗑️ Deleted {jobs, plural, one {# finished job} other {# finished jobs}} older than {days, plural, one {# day} other {# days}} and their kept input files ({folders, plural, one {# old folder} other {# old folders}} without a job too). Their buttons no longer work.',
+  // Refusals of /settings (UserError codes).
+  'error.settings.unknown_option': 'No workflow has an option "{option}" you can save a default for. You can save: {options}.',
+  'error.settings.not_in_workflow': '{workflow} has no option "{option}" you can save a default for. Its options are: {options}.',
+  'error.settings.always_given': '"{option}" must be given with every job, so a saved default would never be used.',
+
+  // Aspect ratios, as Discord lists them for an aspect option.
+  'aspect.1:1': '1:1 (square)',
+  'aspect.2:3': '2:3 (portrait)',
+  'aspect.3:2': '3:2 (landscape)',
+  'aspect.3:4': '3:4 (portrait)',
+  'aspect.4:3': '4:3 (landscape)',
+  'aspect.9:16': '9:16 (tall)',
+  'aspect.16:9': '16:9 (wide)',
+
+  // /settings
+  'command.settings': "Your own defaults for the workflows' options, and private results",
+  'command.settings.show': 'Show your saved defaults',
+  'command.settings.set': 'Save a default for an option you leave empty',
+  'command.settings.set.option': 'The option, e.g. steps, negative or checkpoint',
+  'command.settings.set.value': 'The value, checked like the option itself',
+  'command.settings.set.workflow': 'Only for this workflow (default: every workflow that has the option)',
+  'command.settings.reset': 'Remove saved defaults: one option, or all of them',
+  'command.settings.reset.option': 'The option to remove (default: all of them, and private results off)',
+  'command.settings.reset.workflow': 'Only its default for this workflow',
+  'command.settings.private': 'Show your jobs to you alone',
+  'command.settings.private.enabled': "true: only you see your jobs' progress and results",
+  'settings.title': '**Your settings**',
+  'settings.private_on': '🔒 Private results: **on** (your jobs are shown to you alone)',
+  'settings.private_off': '🔓 Private results: off',
+  'settings.every_workflow': 'For every workflow that has the option:',
+  'settings.for_workflow': 'For {workflow} only:',
+  'settings.none': 'No saved defaults. Save one with `/settings set`.',
+  'settings.explain': 'A default fills in an option you leave empty: an option you give always wins, and a default for one workflow beats one for every workflow.',
+  'settings.saved_everywhere': '✅ Saved: **{option}** = `{value}` for every workflow that has it ({workflows}).',
+  'settings.saved_one': '✅ Saved: **{option}** = `{value}` for {workflow}.',
+  'settings.refused': 'Not saved. {workflow}: {problem}',
+  'settings.reset_all': '🗑️ All your saved defaults were removed, and private results are off.',
+  'settings.reset_everywhere': '🗑️ Your defaults for **{option}** were removed.',
+  'settings.reset_one': '🗑️ Your default for **{option}** in {workflow} was removed.',
+  'settings.reset_workflow': '🗑️ Your defaults for {workflow} were removed.',
+  'settings.reset_nothing_workflow': 'You had no saved default for {workflow}.',
+  'settings.reset_nothing': 'You had no saved default for **{option}**.',
+  'settings.private_enabled': '🔒 Private results on: from your next job, its progress and results are shown to you alone.',
+  'settings.private_disabled': '🔓 Private results off: your next jobs are posted in the channel.',
+
+  // /show
+  'command.show': 'Post a finished job of this server again, with its results and buttons',
+  'command.show.job': 'The job id (in the footer of its result, and in /history)',
+  'show.header': '🔁 Shown again by <@{by}> · job `{job}`',
+  'show.unknown': 'There is no job `{job}`. A job id is in the footer of its result and in /history.',
+  'show.other_server': 'That job was made in another server, so it cannot be shown here.',
+  'show.not_finished': 'That job has not finished yet; its own message shows how far it is.',
+  'show.gone': 'ComfyUI no longer has the results of job `{job}`: they were removed from its output folder, or its server is no longer configured.',
+
+  // Private results (/settings private)
+  'notice.private.continues_in_dm': 'This job takes longer than 15 minutes; its result will come to you in a direct message.',
+  'private.dm_closed': '<@{user}> your private job `{job}` has finished, but I cannot send you a direct message. Use `/show job:{job}` to see it; only you will.',
+  'show.private': 'That job is private: only the person who started it can show it.',
+
+  // What a job produced, by kind (in sentences about one output).
+  'kind.image': 'image',
+  'kind.animation': 'animation',
+  'kind.video': 'video',
+  'kind.audio': 'audio',
+  'kind.model3d': '3D model',
+  'kind.file': 'file',
+  'kind.text': 'text',
+
+  // Notes under a result about outputs that are not images.
+  'note.no_outputs':
+    'The workflow finished but produced no outputs (its output nodes saved no file and showed no text). If that is unexpected, tell the server owner: the workflow may lack a Save node.',
+  'note.kept_on_server':
+    '`{name}` ({kind}, {size, bytes}) is larger than the {limit, bytes} Discord accepts here, so it was not posted. It stays on the ComfyUI server: `/history job:{job}` shows how to get it.',
+  'note.kept_on_server_unknown_size':
+    '`{name}` ({kind}) is larger than the {limit, bytes} Discord accepts here, so it was not posted. It stays on the ComfyUI server: `/history job:{job}` shows how to get it.',
+  'note.refused_by_discord':
+    'Discord refused the files as too large ({names}), so the message has none; they stay on the ComfyUI server: `/history job:{job}` shows how to get them.',
+  'note.text_attached': 'The whole text is attached as {file}.',
+  'note.overflow_refused': 'Discord refused {names} as too large; they stay on the ComfyUI server (`/history job:{job}` lists them).',
+
+  // /history job:<id>: what a job produced.
+  'history.outputs': '**Outputs** (ComfyUI server {server}):',
+  'history.output_file': '{kind} `{path}` (node {node})',
+  'history.output_kept': '{kind} `{path}` (node {node}), {size, bytes}: too large for Discord, so it was not posted',
+  'history.output_kept_unknown_size': '{kind} `{path}` (node {node}): too large for Discord, so it was not posted',
+  'history.output_text': '{kind} (node {node}): {text}',
+  'history.fetch_hint': 'Files that were not posted stay on the ComfyUI server {server}; the server owner can save each with the command under it.',
 } as const satisfies Record<`error.${UserErrorCode}`, string> &
   Record<`notice.${NoticeCode}`, string> &
   Record<`lost.${LostCode}`, string> &

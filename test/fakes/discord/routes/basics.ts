@@ -29,6 +29,12 @@ export function registerBasicRoutes(router: RestRouter, world: DiscordWorld, con
     return found ? ok(found) : errors.unknownUser();
   });
   router.on('GET', '/applications/@me', () => ok(application(world)));
+  // Opens (or finds) the DM channel with a user, as Discord does for POST /users/@me/channels.
+  router.on('POST', '/users/@me/channels', (req) => {
+    const recipient = (req.body.json as { recipient_id?: unknown } | undefined)?.recipient_id;
+    const user = typeof recipient === 'string' ? world.users.get(recipient) : undefined;
+    return user ? ok(world.dmChannelWith(user)) : errors.unknownUser();
+  });
 
   router.on('GET', '/guilds/:guild', (req, { guild }) => {
     const found = world.guilds.get(guild!);

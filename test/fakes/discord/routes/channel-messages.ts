@@ -18,9 +18,11 @@ export function registerChannelMessageRoutes(router: RestRouter, world: DiscordW
       return handler(message, params, req);
     };
 
-  router.on('POST', '/channels/:channel/messages', async (req, { channel }) =>
-    messageResponse(world, await createMessage(world, { channelId: channel!, write: readWrite(req.body), files: req.body.files ?? [] })),
-  );
+  router.on('POST', '/channels/:channel/messages', async (req, { channel }) => {
+    const where = world.channel(channel!);
+    if (where?.kind === 'dm' && where.channel.recipients?.some((u) => world.closedDms.has(u.id))) return errors.cannotMessageUser();
+    return messageResponse(world, await createMessage(world, { channelId: channel!, write: readWrite(req.body), files: req.body.files ?? [] }));
+  });
 
   router.on('GET', '/channels/:channel/messages', (req, { channel }) => {
     if (!world.channel(channel!)) return errors.unknownChannel();
