@@ -109,13 +109,19 @@ export const actions: Record<string, AdminAction> = {
       if (r.removed.length) lines.push(tr.t('admin.reload.removed', { names: names(r.removed) }));
       if (r.changed.length) lines.push(tr.t('admin.reload.changed', { names: names(r.changed) }));
       if (!r.added.length && !r.removed.length && !r.changed.length) lines.push(tr.t('admin.reload.unchanged'));
-      // The reason is the operator's text from the file checks (English, like ComfyUI's own errors).
-      for (const s of r.skipped) lines.push(tr.t('admin.reload.skipped', { file: `\`${s.file}\``, reason: truncate(s.reason, 300) }));
       if ('error' in r.bannedWords) lines.push(tr.t('admin.reload.words_failed', { error: r.bannedWords.error }));
       if (r.commands === 'registered') lines.push(tr.t('admin.reload.registered'));
       else if (r.commands === 'unchanged') lines.push(tr.t('admin.reload.not_registered'));
       else if (r.commands === 'off') lines.push(tr.t('admin.reload.register_off'));
       else lines.push(tr.t('admin.reload.register_failed', { error: truncate(r.commands.error, 300) }));
+      // Last, one line a file (its first problem): a folder of broken files must not push the summary out of Discord's 2,000 characters.
+      // The reason is the operator's text from the file checks (English, like ComfyUI's own errors).
+      const skipped = new Map<string, Array<{ reason: string }>>();
+      for (const s of r.skipped) skipped.set(s.file, [...(skipped.get(s.file) ?? []), s]);
+      for (const [file, problems] of skipped) {
+        const values = { file: `\`${file}\``, reason: truncate(problems[0]?.reason ?? '', 250), more: problems.length - 1 };
+        lines.push(tr.t(problems.length > 1 ? 'admin.reload.skipped_more' : 'admin.reload.skipped', values));
+      }
       return lines.join('\n');
     },
   },

@@ -285,6 +285,7 @@ export const messages = {
   'admin.reload.changed': '✏️ Changed: {names} (jobs already accepted keep the old version)',
   'admin.reload.unchanged': 'No workflow changed.',
   'admin.reload.skipped': '⚠️ Skipped {file}: {reason}',
+  'admin.reload.skipped_more': '⚠️ Skipped {file}: {reason} (and {more, plural, one {# more problem} other {# more problems}}: `npm run comfy -- workflows validate` lists them)',
   'admin.reload.registered': 'The slash commands were registered again.',
   'admin.reload.not_registered': 'The slash commands did not change.',
   'admin.reload.register_off': 'REGISTER_COMMANDS is off: run `npm run register` for Discord to show the change.',

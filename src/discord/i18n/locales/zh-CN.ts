@@ -257,6 +257,7 @@ export const messages: Catalogue = {
   'admin.reload.changed': '✏️ 已修改：{names}（已接受的任务保留旧版本）',
   'admin.reload.unchanged': '没有工作流发生变化。',
   'admin.reload.skipped': '⚠️ 已跳过 {file}：{reason}',
+  'admin.reload.skipped_more': '⚠️ 已跳过 {file}：{reason}（还有 {more, plural, other {# 个}}问题：`npm run comfy -- workflows validate` 会全部列出）',
   'admin.reload.registered': '斜杠命令已重新注册。',
   'admin.reload.not_registered': '斜杠命令没有变化。',
   'admin.reload.register_off': 'REGISTER_COMMANDS 已关闭：请运行 `npm run register`，Discord 才会显示这些变化。',
