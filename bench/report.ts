@@ -134,6 +134,37 @@ function noGrowth(series: Obj[], last: Obj, base: Obj): boolean {
   return last.heapUsedMb <= ceiling && last.rssMb < base.rssMb * 1.1;
 }
 
+function schedulingTables(r: Obj): string[] {
+  const s = r['settings'];
+  const [a, b] = r['runs'] as Obj[];
+  const t = r['targets'];
+  const wait = (w: Obj) => `${n(w.p50, 0)} / ${n(w.p95, 0)} / ${n(w.max, 0)}`;
+  const gap = (g: Obj) => `${n(g.p50, 1)} / ${n(g.p99, 1)}`;
+  const busy = (run: Obj) => (run.servers as Obj[]).map((x) => n(x.busyWhileWorkWaits, 3)).join(' · ');
+  const row = (name: string, f: (run: Obj) => string, target = '') => `| ${name} | ${f(a!)} | ${f(b!)} | ${target} |`;
+  return [
+    `### Scheduling: ${s.servers} fake ComfyUIs, ${s.heavyUsers} heavy users × ${s.heavyJobsEach} jobs at once, ${s.lightUsers} light users (${s.lightJobs} jobs over the run), ${s.checkpoints} checkpoints mixed`,
+    '',
+    `Each prompt: ${s.steps} steps × ${s.stepMs} ms; another checkpoint than the previous prompt's on that server costs ${s.switchMs} ms more. ` +
+      `The same workload (seed ${s.seed}) through the real bot and fake Discord twice: with the bot's queue (BACKEND_QUEUE_DEPTH 1, AFFINITY_MAX_WAIT_MS ${s.affinityMaxWaitMs}) and sending every job at once (depth 0). Times in ms.`,
+    '',
+    `| figure | ${a!.label} | ${b!.label} | target |`,
+    '|---|---|---|---|',
+    row('prompt time (median, no switch)', (x) => n(x.promptMs, 0)),
+    row('makespan', (x) => n(x.makespanMs, 0), `no worse than at once: ${met(t.makespanNoWorse)}`),
+    row('GPU busy while work waits, per server', busy, `≥ 0.98: ${met(t.busyAtLeast098)}`),
+    row('idle gap between prompts while work waits, p50 / p99', (x) => gap(x.idleGapMs)),
+    row('checkpoint switches (per server)', (x) => `${x.switches} (${(x.servers as Obj[]).map((y) => String(y.switches)).join(' · ')})`, `≤ half of at once: ${met(t.switchesAtMostHalf)}`),
+    row('light users: command → start, p50 / p95 / max', (x) => wait(x.lightWaitMs), `p95 ≤ 2 prompt times (${n(2 * a!.promptMs, 0)}): ${met(t.lightP95WithinTwoPrompts)}`),
+    row('… of which accepted by the bot · in its queue · pending on the server, p50 / p95', (x) =>
+      ['accepted', 'inTheBot', 'onTheServer'].map((k) => `${n(x.lightWaitPartsMs[k].p50, 0)} / ${n(x.lightWaitPartsMs[k].p95, 0)}`).join(' · '),
+    ),
+    row('… each light user, max', (x) => Object.entries(x.lightWaitByUserMs as Obj).map(([u, w]) => `${u.replace('light', 'L')} ${n(w.max, 0)}`).join(', ')),
+    row('heavy users: command → start, p50 / p95 / max', (x) => wait(x.heavyWaitMs)),
+    row('jobs run / failed', (x) => `${x.ran} / ${x.failed}`),
+  ];
+}
+
 export function markdown(results: Obj, info: Obj): string {
   const lines = [
     `Run of ${info.date} on ${info.cpuModel}, ${info.cores} cores, ${info.memoryGb} GB, Node ${info.node}, commit ${info.commit}${info.dirty ? ' (src/ with uncommitted changes)' : ''}, total ${n(info.seconds, 0)} s.`,
@@ -141,5 +172,6 @@ export function markdown(results: Obj, info: Obj): string {
   ];
   if (results['client']) lines.push(...clientTables(results['client']), '');
   if (results['bot']) lines.push(...botTables(results['bot']), '');
+  if (results['scheduling']) lines.push(...schedulingTables(results['scheduling']), '');
   return lines.join('\n');
 }

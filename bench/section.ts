@@ -3,6 +3,8 @@ const section = process.argv[2];
 const result =
   section === 'client'
     ? await (await import('./client-bench.ts')).runClientBench()
-    : await (await import('./bot-bench.ts')).runBotBench();
+    : section === 'scheduling'
+      ? await (await import('./scheduling-bench.ts')).runSchedulingBench()
+      : await (await import('./bot-bench.ts')).runBotBench();
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

@@ -29,6 +29,8 @@ export const command: Command = {
         fields[i] = { name: s.name, value: lines.join('\n').slice(0, 1024) };
       }),
     );
-    await interaction.editReply({ embeds: [{ title: tr.t('status.title'), fields, color: 0x5865f2 }] });
+    const queue = ctx.service.queueState();
+    const description = tr.t(queue.paused ? 'status.queue_paused' : 'status.queue_running', { count: queue.waiting.length });
+    await interaction.editReply({ embeds: [{ title: tr.t('status.title'), description, fields, color: 0x5865f2 }] });
   },
 };

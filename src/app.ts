@@ -2,14 +2,14 @@
 // runs it; end-to-end tests run it in-process against the fakes.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Events, Routes, Status, type Client, type ClientOptions } from 'discord.js';
 import { redactUrl, type ObjectInfo } from './comfy/index.ts';
 import { secretsOf, type Config } from './config.ts';
 import { closeRest, createDiscordClient, createInteractionRest } from './discord/client.ts';
 import { loadCommands } from './discord/commands.ts';
 import { catalogueLocale, catalogues } from './discord/i18n/index.ts';
-import type { BotContext } from './discord/context.ts';
+import type { BotContext, ReloadReport } from './discord/context.ts';
 import { wireEvents } from './discord/bot.ts';
 import { JobMessenger } from './discord/job-messages.ts';
 import { Outbox } from './discord/outbox.ts';
@@ -17,6 +17,7 @@ import { uploadLimitForTier } from './discord/results.ts';
 import { BackendPool } from './jobs/backends.ts';
 import { BanStore } from './jobs/bans.ts';
 import { Ledger } from './jobs/ledger.ts';
+import { ProcessSignal } from './jobs/queue-signal.ts';
 import { JobService } from './jobs/service.ts';
 import { UserSettingsStore } from './jobs/user-settings.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -27,7 +28,7 @@ import { BotMetrics } from './ops/metrics.ts';
 import { readiness } from './ops/readiness.ts';
 import { ChoiceCatalog } from './workflows/choices.ts';
 import { checkActions } from './workflows/actions.ts';
-import { formatProblem } from './workflows/problems.ts';
+import { formatProblem, type Problem } from './workflows/problems.ts';
 import { loadWorkflows, type LoadedWorkflow } from './workflows/registry.ts';
 import { validateAgainstObjectInfo } from './workflows/validate.ts';
 
@@ -86,13 +87,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     processMetrics: config.HTTP_PORT !== undefined,
     ...(client.shard ? { labels: { shard: String(shard) } } : {}),
   });
+  // One socket per client id on each server: every shard has its own, the same after a restart.
+  const baseId = persistentId(dataDir);
+  const clientIdOf = (s: number) => `${baseId}-shard${s}`;
   const settings = new UserSettingsStore(databaseFile);
   const pool = new BackendPool({
     urls: config.COMFYUI_URL,
     headers: config.COMFYUI_HEADERS,
     timeoutMs: config.COMFYUI_TIMEOUT_MS,
-    // One socket per client id on each server: every shard has its own, the same after a restart.
-    clientId: `${persistentId(dataDir)}-shard${shard}`,
+    clientId: clientIdOf(shard),
     healthIntervalMs: options.healthIntervalMs,
     log,
   });
@@ -134,9 +137,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     limits: { maxConcurrent: config.USER_MAX_CONCURRENT, perMinute: config.USER_JOBS_PER_MINUTE },
     log,
     shard,
+    queue: { depth: config.BACKEND_QUEUE_DEPTH, affinityMaxWaitMs: config.AFFINITY_MAX_WAIT_MS },
+    clientIdOf,
+    // Shards share the ledger file: one of them (the lease holder) sends every shard's jobs, in one order.
+    ...(client.shard ? { shared: { signal: new ProcessSignal(), holder: clientIdOf(shard) } } : {}),
     bannedWords,
   });
   metrics.watchJobs(service);
+  metrics.setBotQueueDepth(() => service.queue.waitingCount());
   const retentionMs = config.INPUT_RETENTION_DAYS * 86_400_000;
   const prune = () => void service.pruneInputs(retentionMs).catch((err: unknown) => log.warn('could not remove old input images', { error: err }));
   const pruneTimer = setInterval(prune, 3_600_000);
@@ -191,11 +199,57 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     bans,
     bannedWords,
     metrics,
+    reload: () => reload(),
     log,
     shard,
   };
   const commands = await loadCommands();
   wireEvents(client, commands, context);
+  const commandSet = () => [...commands.values()].map((cmd) => cmd.definition(context));
+
+  // /admin reload. The map is changed in place: the service, the commands and the
+  // buttons all read this one. Jobs already accepted keep their definition (the service holds it).
+  let reloading: Promise<ReloadReport> | undefined;
+  const reload = (): Promise<ReloadReport> => {
+    reloading ??= (async () => {
+      const before = JSON.stringify(commandSet());
+      const { workflows: loadedNow, problems } = await loadWorkflows(config.WORKFLOWS_DIR);
+      const next = new Map(loadedNow.map((w) => [w.name, w]));
+      const skipped = problems.map((p) => ({ file: basename(p.file), reason: problemReason(p) }));
+      for (const s of await checkWorkflowsAgainstServer(next, pool, log)) skipped.push(s);
+      const fingerprint = (w: LoadedWorkflow) => JSON.stringify([w.description, w.manifest, w.workflow]);
+      const added = [...next.keys()].filter((n) => !workflows.has(n));
+      const removed = [...workflows.keys()].filter((n) => !next.has(n));
+      const changed = [...next.keys()].filter((n) => workflows.has(n) && fingerprint(workflows.get(n)!) !== fingerprint(next.get(n)!));
+      workflows.clear();
+      for (const [n, w] of next) workflows.set(n, w);
+      let words: ReloadReport['bannedWords'];
+      try {
+        words = { count: bannedWords.reload() };
+      } catch (err) {
+        words = { error: (err as Error).message, count: bannedWords.size };
+      }
+      let registered: ReloadReport['commands'] = 'unchanged';
+      const after = commandSet();
+      if (JSON.stringify(after) !== before) {
+        if (!config.REGISTER_COMMANDS) registered = 'off';
+        else {
+          try {
+            const applicationId = config.DISCORD_APPLICATION_ID ?? client.application?.id;
+            if (!applicationId) throw new Error('the application id is not known yet');
+            await registerCommands(client, applicationId, config.DISCORD_GUILD_ID, after);
+            registered = 'registered';
+          } catch (err) {
+            registered = { error: (err as Error).message };
+          }
+        }
+      }
+      for (const s of problems) log.warn('workflow skipped', { problem: formatProblem(s) });
+      log.info('workflows reloaded', { names: [...workflows.keys()], added, removed, changed, skipped: skipped.length, commands: registered });
+      return { workflows: workflows.size, added, removed, changed, skipped, bannedWords: words, commands: registered };
+    })().finally(() => (reloading = undefined));
+    return reloading;
+  };
 
   const ready = new Promise<Client<true>>((resolveReady) => {
     client.once(Events.ClientReady, resolveReady);
@@ -234,6 +288,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       stopped = true;
       await http?.close();
       clearInterval(pruneTimer);
+      service.stop();
       messenger.close();
       closeRest(interactionRest);
       outbox.close();
@@ -272,19 +327,27 @@ async function loadWorkflowsLogged(dir: string, log: Logger): Promise<Map<string
  * range or a fixed choice it lacks) is skipped with the reason logged; the
  * others still load. Without a reachable server, every workflow is kept.
  */
-async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow>, pool: BackendPool, log: Logger): Promise<void> {
+async function checkWorkflowsAgainstServer(
+  workflows: Map<string, LoadedWorkflow>,
+  pool: BackendPool,
+  log: Logger,
+): Promise<Array<{ file: string; reason: string }>> {
+  const skipped: Array<{ file: string; reason: string }> = [];
   const backend = pool.backends.find((b) => b.healthy);
   if (!backend) {
-    log.warn('no ComfyUI server reachable at start; workflows were checked against their files only');
-    return;
+    log.warn('no ComfyUI server reachable; workflows were checked against their files only');
+    return skipped;
   }
   const info = await backend.client.http.objectInfo().catch(() => undefined);
-  if (!info) return;
+  if (!info) return skipped;
   for (const [name, w] of workflows) {
     const problems = validateAgainstObjectInfo(w.manifest, w.workflow, info, w);
     if (problems.length === 0) continue;
     workflows.delete(name);
-    for (const p of problems) log.warn('workflow skipped: the ComfyUI server cannot run it', { workflow: name, server: backend.name, problem: formatProblem(p) });
+    for (const p of problems) {
+      log.warn('workflow skipped: the ComfyUI server cannot run it', { workflow: name, server: backend.name, problem: formatProblem(p) });
+      skipped.push({ file: basename(p.file), reason: `${backend.name}: ${problemReason(p)}` });
+    }
   }
   // An action whose target the server cannot run goes too (its workflow stays).
   for (const p of checkActions(workflows.values(), (name) => workflows.get(name))) {
@@ -293,6 +356,12 @@ async function checkWorkflowsAgainstServer(workflows: Map<string, LoadedWorkflow
   if (workflows.size > 25) {
     log.warn('Discord allows 25 subcommands; only the first 25 workflows are offered', { skipped: [...workflows.keys()].slice(25) });
   }
+  return skipped;
+}
+
+/** A problem without its file's path (the answer names the file already). */
+function problemReason(p: Problem): string {
+  return `${p.option === undefined ? '' : `option "${p.option}": `}${p.message}. Fix: ${p.fix}`;
 }
 
 /** Every gateway shard of this process is connected (not reconnecting or resuming). */

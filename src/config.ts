@@ -82,8 +82,19 @@ const SettingsSchema = z.object({
   REGISTER_COMMANDS: bool(true),
   EDIT_INTERVAL_MS: int(1500, 250, 60_000),
   DISCORD_REQUESTS_PER_SECOND: int(40, 1, 50),
-  USER_MAX_CONCURRENT: int(3, 1, 1000),
-  USER_JOBS_PER_MINUTE: int(10, 1, 10_000),
+  /**
+   * Per user: jobs waiting (in the bot's queue or on a server) or running at once, and
+   * jobs accepted per minute. The queue is fair, so one user's waiting jobs do not hold
+   * back anyone else's; these only bound what one person can park in it.
+   */
+  USER_MAX_CONCURRENT: int(10, 1, 1000),
+  USER_JOBS_PER_MINUTE: int(20, 1, 10_000),
+  /** Prompts of ours a ComfyUI server holds pending beyond the one it runs (0: every job sent at once, no bot queue). */
+  BACKEND_QUEUE_DEPTH: int(1, 0, 100),
+  /** How long the job at the head may wait for a busy server already using its checkpoint rather than switch another one. */
+  AFFINITY_MAX_WAIT_MS: int(10_000, 0, 600_000),
+  /** Role ids whose members' jobs go before everyone else's (fair among themselves). */
+  PRIORITY_ROLES: list(),
   ALLOWED_GUILDS: list(),
   ALLOWED_CHANNELS: list(),
   ALLOWED_ROLES: list(),

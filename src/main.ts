@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startBot } from './app.ts';
 import { ConfigError, loadConfig, secretsOf } from './config.ts';
 import { UNSHARDED } from './discord/client.ts';
+import { relayQueueEvents } from './jobs/queue-signal.ts';
 import { createLogger } from './log.ts';
 
 async function main(): Promise<void> {
@@ -33,7 +34,11 @@ async function main(): Promise<void> {
       execArgv: process.execArgv,
       respawn: true,
     });
-    manager.on('shardCreate', (shard) => log.info('shard started', { shard: shard.id }));
+    manager.on('shardCreate', (shard) => {
+      log.info('shard started', { shard: shard.id });
+      // The shards share one queue: what one changes, the others hear of at once.
+      relayQueueEvents(shard, () => manager.shards.values());
+    });
     await manager.spawn();
     const stop = () => {
       for (const shard of manager.shards.values()) shard.kill();

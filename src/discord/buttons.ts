@@ -52,8 +52,8 @@ export async function handleButton(interaction: Pressed, id: CustomId | undefine
     }
     case 'reroll':
     case 'retry':
-      await startJob(interaction, ctx, { workflow: job.workflow, values: {}, spoiler: job.delivery.spoiler ?? false }, (delivery) =>
-        ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, id.action === 'reroll'),
+      await startJob(interaction, ctx, { workflow: job.workflow, values: {}, spoiler: job.delivery.spoiler ?? false }, (delivery, who) =>
+        ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, id.action === 'reroll', { priority: who.priority }),
       );
       return;
     case 'use': {
@@ -151,7 +151,7 @@ async function runAction(interaction: Pressed, job: JobRow, id: Extract<CustomId
   const target = ctx.workflows.get(action.workflow);
   if (!target) throw new UserError('workflow.not_installed', { workflow: action.workflow });
   const parent: Parent = { job: job.id, workflow: job.workflow, action: id.name, image: id.image };
-  await startJob(interaction, ctx, { workflow: target.name, values: {}, spoiler: job.delivery.spoiler ?? false }, async (delivery) => {
+  await startJob(interaction, ctx, { workflow: target.name, values: {}, spoiler: job.delivery.spoiler ?? false }, async (delivery, who) => {
     // A new job of the one who pressed: their saved defaults fill what the job and the action leave empty.
     const { values } = withUserDefaults(ctx.settings.get(interaction.user.id), target, actionValues(target, action, job.params));
     ctx.service.screen(target.name, values, interaction.user.id);
@@ -165,6 +165,7 @@ async function runAction(interaction: Pressed, job: JobRow, id: Extract<CustomId
       shard: ctx.shard,
       exempt: isServerManager(interaction.memberPermissions),
       parent,
+      priority: who.priority,
     });
   });
 }
@@ -173,7 +174,7 @@ async function runAction(interaction: Pressed, job: JobRow, id: Extract<CustomId
 async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<CustomId, { action: 'usemodal' }>, ctx: BotContext): Promise<void> {
   const job = ctx.service.ledger.get(id.job);
   const target = imageWorkflow(ctx.workflows);
-  await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {}, spoiler: job?.delivery.spoiler ?? false }, async (delivery) => {
+  await startJob(interaction, ctx, { workflow: target?.name ?? '', values: {}, spoiler: job?.delivery.spoiler ?? false }, async (delivery, who) => {
     const imageOption = target?.manifest.options.find((o) => o.type === 'image');
     if (!job || !target || !imageOption) throw new UserError('job.image_gone');
     const prompt = interaction.fields.getTextInputValue('prompt');
@@ -192,6 +193,7 @@ async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<C
       delivery,
       shard: ctx.shard,
       parent: { job: job.id, workflow: job.workflow, action: 'use', image: id.image },
+      priority: who.priority,
     });
   });
 }
@@ -203,10 +205,11 @@ async function handleRemix(interaction: ModalSubmitInteraction, id: Extract<Cust
   const values: Record<string, unknown> = { prompt: interaction.fields.getTextInputValue('prompt') };
   const negative = interaction.fields.fields.has('negative') ? interaction.fields.getTextInputValue('negative') : undefined;
   if (negative !== undefined) values['negative'] = negative;
-  await startJob(interaction, ctx, { workflow: job.workflow, values, spoiler: job.delivery.spoiler ?? false }, (delivery) =>
+  await startJob(interaction, ctx, { workflow: job.workflow, values, spoiler: job.delivery.spoiler ?? false }, (delivery, who) =>
     ctx.service.retry(job.id, interaction.user.id, delivery, ctx.shard, true, {
       values,
       parent: { job: job.id, workflow: job.workflow, action: 'remix', image: null },
+      priority: who.priority,
     }),
   );
 }

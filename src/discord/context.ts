@@ -33,6 +33,24 @@ export interface BotContext {
   /** BANNED_WORDS and BANNED_WORDS_FILE; `reload()` re-reads the file. */
   bannedWords: BannedWordList;
   metrics: BotMetrics;
+  /** /admin reload: re-reads WORKFLOWS_DIR and the banned words, registers the commands again if they changed. */
+  reload: () => Promise<ReloadReport>;
   log: Logger;
   shard: number;
+}
+
+/** What a reload did (names sorted). */
+export interface ReloadReport {
+  /** The workflows offered now. */
+  workflows: number;
+  added: string[];
+  removed: string[];
+  /** Same name, different manifest or workflow. */
+  changed: string[];
+  /** Files that were not loaded, each with why (the operator's text, in English). */
+  skipped: Array<{ file: string; reason: string }>;
+  /** The banned-word count now, or why the file could not be read (the old list stays). */
+  bannedWords: { count: number } | { error: string; count: number };
+  /** 'registered' (the command set changed and Discord has it), 'unchanged', 'off' (REGISTER_COMMANDS=false), or the error. */
+  commands: 'registered' | 'unchanged' | 'off' | { error: string };
 }

@@ -96,7 +96,7 @@ export class JobMessenger {
 
   /** Shows a new job's first state (called right after it was queued). */
   track(job: JobRow): void {
-    if (!this.live.has(job.id)) this.live.set(job.id, { phase: job.state === 'running' ? 'running' : 'queued' });
+    if (!this.live.has(job.id)) this.live.set(job.id, { phase: job.state === 'running' ? 'running' : job.state === 'waiting' ? 'waiting' : 'queued' });
     this.scheduleMove(job);
     this.render(job);
     this.addCancelReaction(job);
@@ -126,10 +126,17 @@ export class JobMessenger {
     this.live.set(job.id, state);
     this.scheduleMove(job);
     switch (u.kind) {
+      case 'waiting':
+        state.phase = 'waiting';
+        state.position = u.position;
+        state.total = u.total;
+        state.paused = u.paused;
+        break;
       case 'queued':
         state.phase = 'queued';
         state.position = u.position;
         state.total = u.total;
+        state.paused = false;
         break;
       case 'started':
         state.phase = 'running';
@@ -595,7 +602,7 @@ const FAR_IN_QUEUE_INTERVAL_MS = 5_000;
  * bot's requests and CPU while telling its owner little.
  */
 export function editIntervalFor(state: LiveState): number {
-  return state.phase === 'queued' && (state.position ?? 0) > NEAR_FRONT ? FAR_IN_QUEUE_INTERVAL_MS : 0;
+  return state.phase !== 'running' && (state.position ?? 0) > NEAR_FRONT ? FAR_IN_QUEUE_INTERVAL_MS : 0;
 }
 
 /** The job's message is still edited with the interaction token (not bound to the global rate limit). */

@@ -14,9 +14,12 @@ import { button, resultComponents, type ImageAction, type ResultRow } from './re
 export const CANCEL_EMOJI = '❌';
 
 export interface LiveState {
-  phase: 'queued' | 'running';
+  /** waiting: in the bot's own queue; queued: pending on a ComfyUI server. */
+  phase: 'waiting' | 'queued' | 'running';
   position?: number;
   total?: number;
+  /** The bot's queue is paused (/admin pause): a waiting job starts only after /admin resume. */
+  paused?: boolean;
   node?: string;
   value?: number;
   max?: number;
@@ -88,7 +91,14 @@ export function liveView(job: JobRow, state: LiveState, tr: Translator, now = Da
   const from = parentLine(job, tr, context);
   if (from) lines.push(from);
   if (state.notice) lines.push(`ℹ️ ${tr.t(`notice.${state.notice.code}`, state.notice.data)}`);
-  if (state.phase === 'queued') {
+  if (state.phase === 'waiting') {
+    lines.push(
+      state.position !== undefined && state.total !== undefined
+        ? tr.t('job.waiting', { position: state.position, total: state.total })
+        : tr.t('job.waiting_unknown'),
+    );
+    if (state.paused) lines.push(tr.t('job.queue_paused'));
+  } else if (state.phase === 'queued') {
     const queued =
       state.position === undefined
         ? tr.t('job.queued')
@@ -306,7 +316,9 @@ function fitContent(head: string, blocks: string[], notes: string[]): string {
 /** Why a job was lost, in words; a row from before reasons were codes holds its English text, shown as it is. */
 function lostReason(reason: LostReason | string, tr: Translator): string {
   if (typeof reason === 'string') return reason;
-  if (reason.code === 'not_moved' && reason.cause) return tr.t('lost.not_moved', { error: tr.t(`error.${reason.cause.code}`, reason.cause.data) });
+  if ((reason.code === 'not_moved' || reason.code === 'not_sent') && reason.cause) {
+    return tr.t(`lost.${reason.code}`, { error: tr.t(`error.${reason.cause.code}`, reason.cause.data) });
+  }
   return tr.t(`lost.${reason.code}`, reason.data);
 }
 

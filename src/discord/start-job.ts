@@ -6,6 +6,7 @@ import { DiscordAPIError, MessageFlags, type ChatInputCommandInteraction, type M
 import type { Delivery, JobRow } from '../jobs/ledger.ts';
 import type { Attachment } from '../jobs/service.ts';
 import { UserError } from '../jobs/user-error.ts';
+import { roleIdsOf } from './access.ts';
 import { isNsfwChannel } from './channels.ts';
 import type { BotContext } from './context.ts';
 import { isServerManager } from './permissions.ts';
@@ -53,6 +54,12 @@ export async function deferJobReply(interaction: StartingInteraction, ctx: Pick<
   return interaction.fetchReply();
 }
 
+/** A member of one of PRIORITY_ROLES: their jobs go before everyone else's (decided when a job is accepted). */
+export function hasPriority(interaction: StartingInteraction, ctx: BotContext): boolean {
+  const roles = ctx.config.PRIORITY_ROLES;
+  return roles.length > 0 && roleIdsOf(interaction.member).some((r) => roles.includes(r));
+}
+
 /** `attachment_size_limit` of the interaction (boosts included), when Discord sent one. */
 function attachmentSizeLimit(interaction: StartingInteraction): number | null {
   const limit: unknown = interaction.attachmentSizeLimit;
@@ -70,7 +77,7 @@ export async function startJob(
     /** Post the results as spoilers (the `spoiler` option, or kept from the job this one reruns). */
     spoiler?: boolean;
   },
-  start: (delivery: Delivery) => Promise<JobRow> = (delivery) =>
+  start: (delivery: Delivery, who: { priority: boolean }) => Promise<JobRow> = (delivery, who) =>
     ctx.service.submit({
       userId: interaction.user.id,
       workflow: job.workflow,
@@ -79,24 +86,28 @@ export async function startJob(
       delivery,
       shard: ctx.shard,
       exempt: isServerManager(interaction.memberPermissions),
+      priority: who.priority,
     }),
 ): Promise<JobRow> {
   checkWorkflowPlace(interaction, ctx, job.workflow);
   const reply = job.reply ?? (await deferJobReply(interaction, ctx));
-  const row = await start({
-    guildId: interaction.guildId,
-    channelId: interaction.channelId ?? reply.channelId,
-    messageId: reply.id,
-    applicationId: interaction.applicationId,
-    interactionToken: interaction.token,
-    tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
-    channelMessageId: null,
-    // Whoever presses Re-roll or Retry is answered in their own language.
-    locale: localeOf(interaction, ctx.config.DEFAULT_LOCALE),
-    spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
-    ...(reply.flags.has(MessageFlags.Ephemeral) ? { private: true } : {}),
-    uploadLimit: attachmentSizeLimit(interaction),
-  });
+  const row = await start(
+    {
+      guildId: interaction.guildId,
+      channelId: interaction.channelId ?? reply.channelId,
+      messageId: reply.id,
+      applicationId: interaction.applicationId,
+      interactionToken: interaction.token,
+      tokenExpiresAt: interaction.createdTimestamp + TOKEN_LIFETIME_MS,
+      channelMessageId: null,
+      // Whoever presses Re-roll or Retry is answered in their own language.
+      locale: localeOf(interaction, ctx.config.DEFAULT_LOCALE),
+      spoiler: spoilerFor(interaction, ctx, job.spoiler ?? false),
+      ...(reply.flags.has(MessageFlags.Ephemeral) ? { private: true } : {}),
+      uploadLimit: attachmentSizeLimit(interaction),
+    },
+    { priority: hasPriority(interaction, ctx) },
+  );
   ctx.messenger.track(row);
   return row;
 }

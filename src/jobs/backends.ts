@@ -1,12 +1,10 @@
 // Several ComfyUI machines: health, load, which models each has, and routing.
 import { ComfyClient, type ComfyClientOptions, redactUrl, TypedEmitter } from '../comfy/index.ts';
 import type { Logger } from '../log.ts';
+import type { ModelNeed } from './schedule.ts';
 import { UserError } from './user-error.ts';
 
-export interface ModelNeed {
-  folder: string;
-  name: string;
-}
+export type { ModelNeed } from './schedule.ts';
 
 export interface BackendStatus {
   name: string;
@@ -21,6 +19,8 @@ export interface BackendStatus {
 export class Backend {
   healthy = false;
   queueRemaining: number | undefined;
+  /** When the server last told its queue count (a status message or a health check). */
+  queueRemainingAt = -Infinity;
   lastError: string | undefined;
   failures = 0;
   /** When a health check last succeeded (ms since the epoch). */
@@ -95,6 +95,8 @@ export interface FreeOutcome {
 export interface BackendPoolEvents extends Record<string, unknown> {
   down: Backend;
   up: Backend;
+  /** A server's queue count changed (a status message or a health check): someone's prompt came or went. */
+  queue: Backend;
 }
 
 /** No server can take the job now: the user's to know (they may try again or pick another model). */
@@ -124,7 +126,10 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
       });
       const backend = new Backend(options.urls.length > 1 ? `gpu${i + 1}` : 'comfyui', client);
       client.on('status', (s) => {
+        const changed = backend.queueRemaining !== s.queueRemaining;
         backend.queueRemaining = s.queueRemaining;
+        backend.queueRemainingAt = performance.now();
+        if (changed) this.emit('queue', backend);
       });
       client.on('error', (e) => {
         backend.lastError = e.message;
@@ -189,8 +194,13 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
   /** Checks one server now; emits `down` once after repeated failures and `up` when it answers again. */
   async check(backend: Backend): Promise<void> {
     try {
-      backend.queueRemaining = await backend.client.http.queueCount();
+      const asked = performance.now();
+      const count = await backend.client.http.queueCount();
+      const changed = backend.queueRemaining !== count;
+      backend.queueRemaining = count;
+      backend.queueRemainingAt = asked;
       backend.lastOkAt = Date.now();
+      if (changed) this.emit('queue', backend);
       backend.failures = 0;
       backend.lastError = undefined;
       if (!backend.healthy) {
@@ -216,6 +226,15 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
    * Throws NoBackendError with a message for the user when none fits.
    */
   async pick(needs: ModelNeed[], exclude: Backend[] = []): Promise<Backend> {
+    const fitting = await this.fitting(needs, exclude);
+    return fitting.reduce((best, b) => (b.load() < best.load() ? b : best));
+  }
+
+  /**
+   * Every healthy server that has every model the job needs (at least one).
+   * Throws NoBackendError with a message for the user when none fits.
+   */
+  async fitting(needs: ModelNeed[], exclude: Backend[] = []): Promise<Backend[]> {
     const candidates = this.backends.filter((b) => b.healthy && !exclude.includes(b));
     if (candidates.length === 0) {
       throw new NoBackendError(this.backends.length === 1 ? 'backend.unreachable_one' : 'backend.unreachable_all');
@@ -229,6 +248,6 @@ export class BackendPool extends TypedEmitter<BackendPoolEvents> {
       const wanted = needs.map((n) => `${n.name} (${n.folder})`).join(', ');
       throw new NoBackendError('backend.no_model', { models: wanted });
     }
-    return fitting.reduce((best, b) => (b.load() < best.load() ? b : best));
+    return fitting;
   }
 }

@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { StoredResult } from './result.ts';
 
 export const JobState = z.enum([
-  'submitting', // recorded, not yet accepted by ComfyUI
-  'queued',
+  'waiting', // accepted, in the bot's own queue: on no ComfyUI server yet
+  'dispatching', // taken from the bot's queue for a server; its inputs are being uploaded and the prompt posted
+  'submitting', // recorded, not yet accepted by ComfyUI (rows of schema 1)
+  'queued', // pending on a ComfyUI server
   'running',
   'finished', // ComfyUI is done; the result still has to reach the user
   'delivered', // the user has the final message
@@ -28,14 +30,14 @@ export const Delivery = z.object({
   tokenExpiresAt: z.number().nullable(),
   /** A regular channel message that took over when the token was about to expire. */
   channelMessageId: z.string().nullable(),
+  /** Results (and previews) are posted as spoilers: the job's `spoiler` option, or SPOILER_RESULTS outside NSFW channels. */
+  spoiler: z.boolean().optional(),
   /**
    * The language the requester is answered in (a catalogue locale such as `zh-CN`), so a
    * message sent later (after the token, after a restart) is in it too. Absent in rows
    * written before it existed: those are answered in DEFAULT_LOCALE.
    */
   locale: z.string().optional(),
-  /** Results (and previews) are posted as spoilers: the job's `spoiler` option, or SPOILER_RESULTS outside NSFW channels. */
-  spoiler: z.boolean().optional(),
   /**
    * Shown to the requester alone (/settings private): the reply is ephemeral, edited only
    * with the interaction token; a result that outlives the token goes by direct message.
@@ -97,10 +99,25 @@ export const JobRow = z.object({
   updatedAt: z.number(),
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
+  // The bot's queue (schema 2): what the order and the choice of a server are derived from.
+  /** Accept order: the tie-break of fair share ("whose oldest waiting job came first"). */
+  queueSeq: z.number().nullable(),
+  /** A member of PRIORITY_ROLES when the job was accepted: goes before everyone else. */
+  priority: z.boolean(),
+  /** Set for a job that goes before fair share (failover, /admin first); lower goes sooner. */
+  front: z.number().nullable(),
+  /** When the job first held out at the head of the queue for a server using its checkpoint. */
+  headAt: z.number().nullable(),
+  /** When it was last taken from the bot's queue for a server. */
+  dispatchedAt: z.number().nullable(),
+  /** The checkpoint and LoRAs it runs with (model affinity), and every model it needs a server to have. */
+  checkpoint: z.string().nullable(),
+  loras: z.array(z.string()),
+  needs: z.array(z.object({ folder: z.string(), name: z.string() })),
 });
 export type JobRow = z.infer<typeof JobRow>;
 
-const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 const MIGRATIONS: Record<number, string> = {
   1: `
     CREATE TABLE jobs (
@@ -129,11 +146,28 @@ const MIGRATIONS: Record<number, string> = {
     CREATE INDEX jobs_message ON jobs (json_extract(delivery, '$.messageId'));
     CREATE INDEX jobs_channel_message ON jobs (json_extract(delivery, '$.channelMessageId'));
   `,
+  // The bot's own queue: a job waits in the ledger (state 'waiting', no server yet) until a server
+  // has room. Rows of schema 1 were all sent at once; they keep their accept order.
+  2: `
+    ALTER TABLE jobs ADD COLUMN queue_seq INTEGER;
+    ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN front REAL;
+    ALTER TABLE jobs ADD COLUMN head_at INTEGER;
+    ALTER TABLE jobs ADD COLUMN dispatched_at INTEGER;
+    ALTER TABLE jobs ADD COLUMN checkpoint TEXT;
+    ALTER TABLE jobs ADD COLUMN loras TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE jobs ADD COLUMN needs TEXT NOT NULL DEFAULT '[]';
+    UPDATE jobs SET queue_seq = rowid, dispatched_at = created_at;
+    CREATE INDEX jobs_waiting ON jobs (queue_seq) WHERE state = 'waiting';
+    CREATE INDEX jobs_on_server ON jobs (server) WHERE state IN ('dispatching', 'submitting', 'queued', 'running');
+    CREATE INDEX jobs_dispatched ON jobs (server, dispatched_at);
+    CREATE TABLE bot_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  `,
   // The job an action or a Remix was made from (JSON of Parent).
-  2: `ALTER TABLE jobs ADD COLUMN parent TEXT;`,
+  3: `ALTER TABLE jobs ADD COLUMN parent TEXT;`,
 };
 
-interface RawRow {
+export interface RawRow {
   id: string;
   prompt_id: string;
   server: string;
@@ -153,6 +187,14 @@ interface RawRow {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  queue_seq: number | null;
+  priority: number;
+  front: number | null;
+  head_at: number | null;
+  dispatched_at: number | null;
+  checkpoint: string | null;
+  loras: string;
+  needs: string;
 }
 
 export type NewJob = Pick<JobRow, 'id' | 'promptId' | 'server' | 'shard' | 'userId' | 'workflow' | 'params' | 'inputs' | 'seeds' | 'delivery'> & {
@@ -160,7 +202,8 @@ export type NewJob = Pick<JobRow, 'id' | 'promptId' | 'server' | 'shard' | 'user
 };
 
 export class Ledger {
-  private readonly db: Database.Database;
+  /** The connection, for the queue store that shares this file (src/jobs/queue-store.ts). */
+  readonly db: Database.Database;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -175,7 +218,7 @@ export class Ledger {
   /** Prepared once per SQL text: preparing costs more than running these small queries. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  private statement(sql: string): Database.Statement {
+  statement(sql: string): Database.Statement {
     let st = this.statements.get(sql);
     if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
     return st;
@@ -200,8 +243,9 @@ export class Ledger {
 
   insert(job: NewJob, now = Date.now()): JobRow {
     this.statement(
-      `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, parent, created_at, updated_at)
-       VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @parent, @now, @now)`,
+      `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, parent, created_at, updated_at, queue_seq, dispatched_at)
+       VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @parent, @now, @now,
+               (SELECT COALESCE(MAX(queue_seq), 0) + 1 FROM jobs), @now)`,
     ).run({
       ...job,
       params: JSON.stringify(job.params),
@@ -242,10 +286,10 @@ export class Ledger {
     return rows.map(fromRaw);
   }
 
-  /** A user's jobs that are queued or running (not yet finished). */
+  /** A user's jobs that wait (in the bot or on a server) or run: not yet finished. */
   activeForUser(userId: string): JobRow[] {
     const rows = this.statement(
-      "SELECT * FROM jobs WHERE user_id = ? AND state IN ('submitting','queued','running') ORDER BY created_at",
+      "SELECT * FROM jobs WHERE user_id = ? AND state IN ('waiting','dispatching','submitting','queued','running') ORDER BY created_at",
     ).all(userId) as RawRow[];
     return rows.map(fromRaw);
   }
@@ -291,7 +335,25 @@ export class Ledger {
 
   update(
     id: string,
-    patch: Partial<Pick<JobRow, 'promptId' | 'server' | 'params' | 'seeds' | 'state' | 'outcome' | 'result' | 'delivery' | 'attempts' | 'startedAt' | 'finishedAt'>>,
+    patch: Partial<
+      Pick<
+        JobRow,
+        | 'promptId'
+        | 'server'
+        | 'params'
+        | 'seeds'
+        | 'state'
+        | 'outcome'
+        | 'result'
+        | 'delivery'
+        | 'attempts'
+        | 'startedAt'
+        | 'finishedAt'
+        | 'checkpoint'
+        | 'loras'
+        | 'dispatchedAt'
+      >
+    >,
     now = Date.now(),
   ): JobRow | undefined {
     const columns: Record<string, unknown> = { updated_at: now };
@@ -306,6 +368,9 @@ export class Ledger {
     if (patch.attempts !== undefined) columns['attempts'] = patch.attempts;
     if (patch.startedAt !== undefined) columns['started_at'] = patch.startedAt;
     if (patch.finishedAt !== undefined) columns['finished_at'] = patch.finishedAt;
+    if (patch.checkpoint !== undefined) columns['checkpoint'] = patch.checkpoint;
+    if (patch.loras !== undefined) columns['loras'] = JSON.stringify(patch.loras);
+    if (patch.dispatchedAt !== undefined) columns['dispatched_at'] = patch.dispatchedAt;
     const sets = Object.keys(columns).map((c) => `${c} = @${c}`);
     this.statement(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run({ ...columns, id });
     return this.get(id);
@@ -322,7 +387,7 @@ export class Ledger {
   }
 }
 
-function fromRaw(raw: RawRow): JobRow {
+export function fromRaw(raw: RawRow): JobRow {
   return JobRow.parse({
     id: raw.id,
     promptId: raw.prompt_id,
@@ -343,5 +408,13 @@ function fromRaw(raw: RawRow): JobRow {
     updatedAt: raw.updated_at,
     startedAt: raw.started_at,
     finishedAt: raw.finished_at,
+    queueSeq: raw.queue_seq,
+    priority: raw.priority === 1,
+    front: raw.front,
+    headAt: raw.head_at,
+    dispatchedAt: raw.dispatched_at,
+    checkpoint: raw.checkpoint,
+    loras: JSON.parse(raw.loras) as unknown,
+    needs: JSON.parse(raw.needs) as unknown,
   });
 }

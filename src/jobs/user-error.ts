@@ -65,6 +65,8 @@ export class UserError extends Error {
 export const NOTICE_CODES = [
   'moved.server_down', // { from, to }: its server went down, the job now waits on another
   'moved.server_lost', // { from, to }: its server forgot it (restarted), it was queued again elsewhere
+  'server_down', // { server }: its server stopped answering; back at the front of the bot's queue
+  'server_lost', // { server }: its server restarted and forgot it; back at the front of the bot's queue
   'private.continues_in_dm', // a private job outlives its interaction token: the result comes by DM
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
@@ -78,6 +80,7 @@ export const LOST_CODES = [
   'server_forgot', // ComfyUI no longer knows the prompt (neither queued nor in its history)
   'server_removed', // the job's server is no longer configured
   'not_moved', // { error }: it left a dead server and no other took it; `cause` when the reason was a refusal
+  'not_sent', // { error }: taken from the bot's queue, no server took it (refused, or kept failing); `cause` when a refusal
   'result_unreadable', // the ledger holds a result this version cannot read
 ] as const;
 export type LostCode = (typeof LOST_CODES)[number];

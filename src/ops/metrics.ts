@@ -13,7 +13,7 @@ import type { JobRow } from '../jobs/ledger.ts';
 import type { JobService } from '../jobs/service.ts';
 
 export interface BotMetricsOptions {
-  /** Jobs waiting in the bot itself (not yet on a server); 0 until the bot keeps its own queue. */
+  /** Jobs waiting in the bot's own queue (not yet on a server). */
   botQueueDepth?: () => number;
   /** Process metrics (CPU, memory, event loop, GC): on when /metrics is served. */
   processMetrics?: boolean;
@@ -51,7 +51,7 @@ export class BotMetrics {
     this.botQueueDepth = options.botQueueDepth ?? (() => 0);
     this.jobsAccepted = new Counter({
       name: 'comfycord_jobs_accepted_total',
-      help: 'Jobs accepted (recorded and handed to a ComfyUI server), by workflow.',
+      help: "Jobs accepted (recorded in the bot's queue), by workflow.",
       labelNames: ['workflow'],
       registers,
     });
@@ -79,7 +79,7 @@ export class BotMetrics {
     const backends = () => this.pool?.backends ?? [];
     new Gauge({
       name: 'comfycord_bot_queue_depth',
-      help: 'Jobs waiting in the bot for a server to have room.',
+      help: "Jobs waiting in the bot's own queue for a server to have room (one queue for every shard).",
       registers,
       collect() {
         this.set(botQueueDepth());
@@ -157,7 +157,7 @@ export class BotMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** The bot's own queue, once it has one (the scheduler supplies its length). */
+  /** The bot's own queue (the ledger's waiting jobs, one queue for every shard). */
   setBotQueueDepth(source: () => number): void {
     this.botQueueDepth = source;
   }

@@ -46,11 +46,15 @@ describe('chaos', () => {
   }, 90_000);
 
   it('ComfyUI restarts mid-job: every affected user is told within 30 s and offered a retry', async () => {
-    const h = await harness({ comfy: { stepMs: 30 } });
+    // Sent at once (depth 0): all three prompts are on the server when it restarts.
+    const h = await harness({ comfy: { stepMs: 30 }, env: { BACKEND_QUEUE_DEPTH: '0' } });
     const tokens = await Promise.all(
       ['a', 'b', 'c'].map((u, i) => h.generate('txt2img', { prompt: `restart ${u}`, seed: i, steps: 100 }, { user: u })),
     );
     await Promise.all(tokens.map((t) => h.reply(t, (m) => /Queued|Running/.test(m.content ?? ''))));
+    // "Queued" is also what a job still in the bot (or its post still under way) shows: restart
+    // only once ComfyUI holds all three, so each of them is lost, not merely sent later.
+    await waitFor(() => h.comfy.queue.running.length === 1 && h.comfy.queue.pending.length === 2, 10_000);
     const restartedAt = Date.now();
     await h.comfy.restart();
     const told = await Promise.all(tokens.map((t) => h.reply(t, (m) => m.content?.includes('lost') ?? false, 30_000)));
@@ -112,6 +116,8 @@ describe('chaos', () => {
       DATA_DIR: mkdtempSync(join(tmpdir(), 'comfycord-kill-')),
       USER_MAX_CONCURRENT: '100',
       USER_JOBS_PER_MINUTE: '1000',
+      // All 20 posted at once, so all are on ComfyUI when the bot dies (waiting in the bot's queue: scheduling.test.ts).
+      BACKEND_QUEUE_DEPTH: '0',
     };
     let output = '';
     const start = () => {

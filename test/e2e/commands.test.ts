@@ -32,7 +32,8 @@ describe('commands', () => {
     await h.reply(token, (m) => m.content?.includes('Queued') ?? false);
     await new ComfyHttp({ url: h.comfy.url }).submit({ prompt: recordedWorkflow('txt2img') as ApiWorkflow, client_id: 'someone-else' });
     const reply = await command(h, 'queue');
-    expect(reply.content).toContain('2 jobs in total');
+    expect(reply.content).toContain("Nobody waits in the bot's queue.");
+    expect(reply.content).toContain('**comfyui** — 0 running, 2 waiting');
     expect(reply.content).toMatch(new RegExp(`1\\. <@${h.discord.user('ana').id}> · txt2img`));
     expect(reply.content).toContain('2. another client');
     h.comfy.release();

@@ -211,7 +211,7 @@ describe('registered commands', () => {
   it('carry a zh-CN description for every command, subcommand and option, and a zh-CN name for every fixed choice', async () => {
     const h = await harness({ env: { WORKFLOWS_DIR: workflowsWithFixedChoices() } });
     const commands = h.discord.commands(h.discord.guild.id);
-    expect(commands.map((c) => c.name).sort()).toEqual(['cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'settings', 'show', 'status']);
+    expect(commands.map((c) => c.name).sort()).toEqual(['admin', 'cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'settings', 'show', 'status']);
     const missing: string[] = [];
     let choices = 0;
     const check = (where: string, item: { description: string; description_localizations?: Record<string, string | null> | null }) => {

@@ -56,15 +56,30 @@ describe('/metrics', () => {
     expect(before.get('process_cpu_user_seconds_total')?.type).toBe('counter');
     expect(before.get('nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
 
-    // Two jobs wait: the server's queue depth shows them.
+    // Two jobs wait (the server is held): one pending on the server, the next in the
+    // bot's own queue (the server holds BACKEND_QUEUE_DEPTH = 1 of ours). Both count
+    // as accepted; neither has started, so no wait is observed yet.
     h.comfy.hold();
     const done = await h.generate('txt2img', { prompt: 'count me in', steps: 3 });
     const cancelled = await h.generate('txt2img', { prompt: 'cancel me later', steps: 3 }, { user: 'bob' });
-    await waitFor(() => h!.bot.pool.backends[0]!.queueRemaining === 2, 10_000);
-    expect(valueOf(await scrape(h), 'comfycord_server_queue_depth', { server })).toBe(2);
     const waiting = await h.reply(cancelled, (m) => m.content?.includes('Queued') ?? false);
+    await waitFor(() => h!.bot.pool.backends[0]!.queueRemaining === 1, 10_000);
+    const holding = await scrape(h);
+    expect(valueOf(holding, 'comfycord_jobs_accepted_total', { workflow: 'txt2img' })).toBe(2);
+    expect(valueOf(holding, 'comfycord_server_queue_depth', { server })).toBe(1);
+    expect(valueOf(holding, 'comfycord_bot_queue_depth')).toBe(1);
+    expect(valueOf(holding, 'comfycord_job_wait_seconds_count', { workflow: 'txt2img' })).toBeUndefined();
+    expect(valueOf(holding, 'comfycord_jobs_finished_total', { workflow: 'txt2img', outcome: 'cancelled' })).toBeUndefined();
+
+    // The one waiting in the bot is cancelled: it leaves the bot's queue and ends, never having run.
     await h.discord.reactionAdd({ message: waiting.id, user: 'bob', emoji: '❌' });
     await h.reply(cancelled, (m) => m.content?.includes('Cancelled') ?? false);
+    const afterCancel = await scrape(h);
+    expect(valueOf(afterCancel, 'comfycord_bot_queue_depth')).toBe(0);
+    expect(valueOf(afterCancel, 'comfycord_jobs_finished_total', { workflow: 'txt2img', outcome: 'cancelled' })).toBe(1);
+    expect(valueOf(afterCancel, 'comfycord_job_duration_seconds_count', { workflow: 'txt2img', outcome: 'cancelled' })).toBeUndefined();
+    expect(valueOf(afterCancel, 'comfycord_jobs_finished_total', { workflow: 'txt2img', outcome: 'success' })).toBeUndefined();
+
     h.comfy.release();
     await h.reply(done, isFinal);
     // An attachment that is no image is refused, by its reason.

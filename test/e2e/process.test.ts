@@ -13,6 +13,10 @@ import { spawnTs } from '../support/spawn-ts.ts';
 import { startScript } from '../support/start-script.ts';
 import { BOT_TOKEN } from '../support/bot-harness.ts';
 
+/** Every slash command the bot registers: what a member sees in Discord's command list. */
+const COMMANDS = ['admin', 'cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'settings', 'show', 'status'];
+const namesOf = (json: unknown) => (json as Array<{ name: string }>).map((c) => c.name).sort();
+
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
@@ -93,8 +97,7 @@ describe('the bot process', () => {
       SHARDS: '', // empty is "not set", for discord.js (which reads SHARDS too) as for the bot
     }, 'start script');
     const registered = await discord.waitForRequest((r) => r.method === 'PUT' && (r.route ?? '').includes('/commands'), 20_000);
-    const names = (registered.json as Array<{ name: string }>).map((c) => c.name).sort();
-    expect(names).toEqual(['cancel', 'generate', 'history', 'models', 'nodes', 'queue', 'settings', 'show', 'status']);
+    expect(namesOf(registered.json)).toEqual(COMMANDS);
     const { token } = await discord.sendSubcommand({
       name: 'generate',
       subcommand: 'txt2img',
@@ -137,7 +140,7 @@ describe('the bot process', () => {
     // Every empty key was taken for "not set": the application id came from Discord, and
     // without DISCORD_GUILD_ID the commands are registered globally.
     expect(registered.route).toBe(`/applications/${discord.applicationId}/commands`);
-    expect((registered.json as unknown[]).length).toBe(9);
+    expect(namesOf(registered.json)).toEqual(COMMANDS);
     expect(discord.identifies.map((i) => i.token)).toEqual([BOT_TOKEN]);
     bot.kill('SIGTERM');
     await bot.exit;
@@ -163,8 +166,9 @@ describe('the bot process', () => {
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).toBe(0);
-    expect(out).toContain(`Registered 9 commands in guild ${discord.guild.id}`);
+    expect(out).toContain(`Registered ${COMMANDS.length} commands in guild ${discord.guild.id}`);
     const put = discord.requests.find((r) => r.method === 'PUT');
+    expect(namesOf(put?.json)).toEqual(COMMANDS);
     expect(put?.route).toBe(`/applications/${discord.applicationId}/guilds/${discord.guild.id}/commands`);
   });
 

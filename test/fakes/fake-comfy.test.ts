@@ -377,6 +377,27 @@ describe('FakeComfy: queue, interrupt, history', () => {
     expect(await keys('/history')).toEqual([]);
   });
 
+  it('charges switchMs when a prompt loads another checkpoint than the one in memory, and logs each prompt it ran', async () => {
+    const fake = await startFake({ switchMs: 60, checkpoints: ['random-sd15.safetensors', 'other.safetensors'] });
+    const body = (seed: number, ckpt: string) =>
+      requestBody('txt2img').replace('"seed": 42', `"seed": ${seed}`).replace('"ckpt_name": "random-sd15.safetensors"', `"ckpt_name": "${ckpt}"`);
+    const ids = [];
+    for (const [seed, ckpt] of [[1, 'random-sd15.safetensors'], [2, 'random-sd15.safetensors'], [3, 'other.safetensors']] as const) {
+      ids.push(await submit(fake, body(seed, ckpt)));
+    }
+    await Promise.all(ids.map((id) => fake.waitForHistory(id)));
+    expect(fake.executions.map((e) => [e.promptId, e.checkpoint, e.switched])).toEqual([
+      [ids[0], 'random-sd15.safetensors', false],
+      [ids[1], 'random-sd15.safetensors', false],
+      [ids[2], 'other.safetensors', true],
+    ]);
+    // A load takes at least switchMs (a lower bound holds however loaded the machine is).
+    const took = fake.executions.map((e) => e.endedAt - e.startedAt);
+    expect(took[0]).toBeGreaterThanOrEqual(55);
+    expect(took[2]).toBeGreaterThanOrEqual(55);
+    expect(fake.checkpointSwitches).toBe(1);
+  });
+
   // How fast is the bench's business (npm run bench); here, that none is lost or mixed up.
   it('completes 200 concurrent prompts with stepMs 0, each once, under its own id', async () => {
     const fake = await startFake();

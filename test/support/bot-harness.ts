@@ -37,7 +37,7 @@ export interface Harness {
   generate(
     workflow: string,
     options: Record<string, string | number | boolean>,
-    extra?: { user?: string; attachments?: Record<string, APIAttachment>; locale?: Locale; channelId?: string; attachmentSizeLimit?: number | null },
+    extra?: { user?: string; attachments?: Record<string, APIAttachment>; roles?: string[]; channelId?: string; locale?: Locale; attachmentSizeLimit?: number | null },
   ): Promise<string>;
   /** Resolves with the job message (the interaction's reply) once `pred` holds for it. */
   reply(token: string, pred: (m: StoredMessage) => boolean, timeoutMs?: number): Promise<StoredMessage>;
@@ -102,8 +102,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         options: opts,
         user: extra.user ?? 'ana',
         attachments: Object.values(extra.attachments ?? {}),
-        ...(extra.locale ?? options.locale ? { locale: extra.locale ?? options.locale } : {}),
+        ...(extra.roles ? { roles: extra.roles } : {}),
         ...(extra.channelId ? { channelId: extra.channelId } : {}),
+        ...(extra.locale ?? options.locale ? { locale: extra.locale ?? options.locale } : {}),
         ...(extra.attachmentSizeLimit !== undefined ? { attachmentSizeLimit: extra.attachmentSizeLimit } : {}),
       });
       return sent.token;

@@ -34,6 +34,14 @@ const job: JobRow = {
   updatedAt: 0,
   startedAt: 0,
   finishedAt: null,
+  queueSeq: 1,
+  priority: false,
+  front: null,
+  headAt: null,
+  dispatchedAt: 0,
+  checkpoint: 'sd15.safetensors',
+  loras: [],
+  needs: [],
 };
 
 describe('job messages', () => {

@@ -71,9 +71,9 @@ describe('translator', () => {
     expect(translator('zh-CN').list(['output', 'temp'])).toBe('output和temp');
   });
   it('formats numbers inside messages for the locale, and sizes with units', () => {
-    expect(translator('en-US').t('queue.total', { n: 1234 })).toBe('1,234 jobs in total');
-    expect(translator('en-US').t('queue.total', { n: 1 })).toBe('1 job in total');
-    expect(translator('zh-CN').t('queue.total', { n: 3 })).toBe('共 3 个任务');
+    expect(translator('en-US').t('queue.bot_heading', { count: 1234 })).toBe("**In the bot's queue** — 1,234 jobs wait");
+    expect(translator('en-US').t('queue.bot_heading', { count: 1 })).toBe("**In the bot's queue** — 1 job waits");
+    expect(translator('zh-CN').t('queue.bot_heading', { count: 3 })).toBe('**机器人队列** — 3 个任务在等待');
     expect(translator('zh-CN').t('status.vram', { device: 'cuda:0', free: 6 * 1024 ** 3, total: 24 * 1024 ** 3 })).toBe('cuda:0：可用 6 GB，共 24 GB');
   });
   it('writes dates in the locale, in UTC', () => {

@@ -42,7 +42,7 @@ describe('Ledger', () => {
     expect(row?.state).toBe('running');
     expect(row?.params['prompt']).toBe('a "quoted" \\ prompt\nwith lines');
     expect(row?.seeds).toEqual({ '3.seed': 42 });
-    expect(b.schemaVersion).toBe(2);
+    expect(b.schemaVersion).toBe(3);
     expect(b.unfinished().map((r) => r.id)).toEqual(['j1']);
     b.update('j1', { state: 'delivered' });
     expect(b.unfinished()).toEqual([]);

@@ -29,6 +29,14 @@ const job: JobRow = {
   updatedAt: 0,
   startedAt: 0,
   finishedAt: null,
+  queueSeq: 1,
+  priority: false,
+  front: null,
+  headAt: null,
+  dispatchedAt: 0,
+  checkpoint: null,
+  loras: [],
+  needs: [],
 };
 
 const file = (kind: 'image' | 'animation' | 'video' | 'audio' | 'model3d' | 'file', filename: string, subfolder = '') =>

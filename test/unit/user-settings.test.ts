@@ -35,7 +35,7 @@ describe('UserSettingsStore', () => {
     const again = new UserSettingsStore(file);
     expect(again.get('u1')).toEqual({ private: true, defaults: { steps: '12' }, workflows: { txt2img: { cfg: '6.5' } } });
     expect(again.get('u2')).toEqual({ private: false, defaults: {}, workflows: {} });
-    expect(ledger.schemaVersion).toBe(2);
+    expect(ledger.schemaVersion).toBe(3);
     again.close();
     ledger.close();
   });

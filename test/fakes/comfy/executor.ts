@@ -19,7 +19,7 @@ import { legacyPreviewFrame, metadataPreviewFrame, previewJpeg } from './preview
 import { ProgressState } from './progress-state.ts';
 import type { ExecutionStatus, PromptQueue, QueueItem } from './prompt-queue.ts';
 import { PyError } from './py-convert.ts';
-import { num, pyJson, pyStr, type Json, type JsonObject } from './py-json.ts';
+import { num, pyJson, pyStr, toPlain, type Json, type JsonObject } from './py-json.ts';
 import { EXECUTE_TRACEBACK, LOAD_IMAGE_TRACEBACK } from './recorded.ts';
 import type { WsHub } from './ws-hub.ts';
 
@@ -27,6 +27,22 @@ export interface ExecutorSettings {
   stepMs: number;
   previews: boolean;
   outputPadBytes: number;
+  /** Extra time a checkpoint loader takes when it loads another checkpoint than the one in memory (a model switch). */
+  switchMs: number;
+}
+
+/** One prompt as the executor ran it (for measuring schedules: busy time, gaps, model switches). */
+export interface Execution {
+  promptId: string;
+  /** The checkpoint its loader named (null: none). */
+  checkpoint: string | null;
+  /** Wall-clock ms (Date.now() with sub-millisecond precision). */
+  startedAt: number;
+  endedAt: number;
+  /** It loaded another checkpoint than the previous prompt had (the first load is not a switch). */
+  switched: boolean;
+  status: 'success' | 'error';
+  extraData: unknown;
 }
 
 export interface ExecutorDeps {
@@ -39,6 +55,8 @@ export interface ExecutorDeps {
   settings: ExecutorSettings;
   /** After the history entry is written. */
   finished: (promptId: string) => void;
+  /** Every prompt run, once it ended. */
+  record?: (execution: Execution) => void;
 }
 
 /** The fake was restarted or stopped while this prompt ran: drop it silently. */
@@ -56,6 +74,8 @@ class NodeFailure extends Error {
 }
 
 const SAMPLERS = new Set(['KSampler', 'KSamplerAdvanced']);
+const CHECKPOINT_LOADERS = new Set(['CheckpointLoaderSimple', 'CheckpointLoader', 'ImageOnlyCheckpointLoader']);
+const wallClock = (): number => performance.timeOrigin + performance.now();
 const IMAGE_LOADERS = new Set(['LoadImage', 'LoadImageMask']);
 /** Loaders whose cache key follows their file (IS_CHANGED / fingerprint_inputs), by the input naming it. */
 const FILE_INPUTS: Record<string, string> = { LoadImage: 'image', LoadImageMask: 'image', LoadVideo: 'file', LoadAudio: 'audio' };
@@ -76,6 +96,16 @@ function samplerSteps(classType: string, inputs: JsonObject): number | null {
   return Math.max(1, last - start);
 }
 
+/** The checkpoint a prompt's loader names (execution logs). */
+function checkpointOf(prompt: JsonObject): string | null {
+  for (const node of prompt.values()) {
+    if (!(node instanceof Map) || !CHECKPOINT_LOADERS.has(pyStr(node.get('class_type')))) continue;
+    const name = inputsOf(node).get('ckpt_name');
+    if (typeof name === 'string') return name;
+  }
+  return null;
+}
+
 /** Where a LoadImage name points: "x.png", "sub/x.png" or "x.png [output]". */
 function imageLocation(name: string): { folder: FolderType; path: string } | null {
   const { name: bare, folder } = annotated(name);
@@ -93,6 +123,9 @@ export class Executor {
   /** server.client_id and server.last_node_id: what a reconnecting socket is told. */
   private clientId: string | null = null;
   private lastNodeId: string | null = null;
+  /** The checkpoint in (fake) VRAM: the last one a loader loaded. Lost with the process. */
+  private loadedCheckpoint: string | null = null;
+  private switchedThisPrompt = false;
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -147,9 +180,19 @@ export class Executor {
     }
   }
 
+  /** A loader that loads another checkpoint than the one in memory takes `switchMs` more. */
+  private async loadCheckpoint(inputs: JsonObject, generation: number): Promise<void> {
+    const name = inputs.get('ckpt_name');
+    const wanted = typeof name === 'string' ? name : null;
+    if (wanted === this.loadedCheckpoint) return;
+    if (this.loadedCheckpoint !== null) this.switchedThisPrompt = true;
+    this.loadedCheckpoint = wanted;
+    if (this.deps.settings.switchMs > 0) await this.tick(generation, this.deps.settings.switchMs);
+  }
+
   /** A node's or a step's duration; 0 still yields so a burst never blocks the event loop. */
-  private tick(generation: number): Promise<void> {
-    const ms = this.deps.settings.stepMs;
+  private tick(generation: number, duration?: number): Promise<void> {
+    const ms = duration ?? this.deps.settings.stepMs;
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
         this.pendingTicks.delete(cancel);
@@ -174,6 +217,8 @@ export class Executor {
     this.clientId = clientId;
     this.runningPromptId = promptId;
     this.interruptRequested = false;
+    this.switchedThisPrompt = false;
+    const startedAt = wallClock();
 
     const messages: ExecutionStatus['messages'] = [];
     // A prompt without client_id: these reach nobody, unless marked broadcast.
@@ -278,6 +323,15 @@ export class Executor {
     this.runningPromptId = null;
     const status: ExecutionStatus = { status_str: failed ? 'error' : 'success', completed: !failed, messages };
     this.deps.queue.taskDone(taskId, { outputs, meta }, status);
+    this.deps.record?.({
+      promptId,
+      checkpoint: checkpointOf(prompt),
+      startedAt,
+      endedAt: wallClock(),
+      switched: this.switchedThisPrompt,
+      status: status.status_str,
+      extraData: toPlain(item.extraData),
+    });
     if (clientId !== null) hub.sendJson('executing', { node: null, prompt_id: promptId }, clientId);
     this.deps.finished(promptId);
   }
@@ -342,6 +396,7 @@ export class Executor {
     if (IMAGE_LOADERS.has(classType)) this.checkLoadedImage(inputs);
     if (classType === 'LoadVideo' || classType === 'LoadAudio') this.checkLoadedMedia(inputs.get(FILE_INPUTS[classType]!));
 
+    if (CHECKPOINT_LOADERS.has(classType)) await this.loadCheckpoint(inputs, generation);
     const steps = samplerSteps(classType, inputs);
     if (steps === null) await this.tick(generation);
     for (let step = 1; steps !== null && step <= steps; step++) {

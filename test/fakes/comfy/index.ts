@@ -3,7 +3,7 @@
  * like the recorded ComfyUI 0.8.0 (shared/comfyui-real) down to message order and
  * error bodies, with no GPU and with ways to make it misbehave.
  */
-import type { ExecutorSettings } from './executor.ts';
+import type { Execution, ExecutorSettings } from './executor.ts';
 import { FileStore } from './file-store.ts';
 import { HttpFrontend } from './http-server.ts';
 import { customNodeInfo, type CustomNodePack } from './custom-nodes.ts';
@@ -29,6 +29,7 @@ export type { RequestMatcher, FailResponse } from './request-faults.ts';
 export type { NodeError } from './node-faults.ts';
 export type { SocketInfo } from './ws-hub.ts';
 export type { ModelFolders } from './models.ts';
+export type { Execution } from './executor.ts';
 export type { CustomNodePack } from './custom-nodes.ts';
 export { mediaFixture } from './media.ts';
 
@@ -41,6 +42,8 @@ export interface FakeComfyOptions {
   previews?: boolean;
   checkpoints?: string[];
   loras?: string[];
+  /** Extra ms a prompt takes when its checkpoint differs from the one the previous prompt loaded (a model switch). Default 0. */
+  switchMs?: number;
   /** More model files by folder (`diffusion_models`, `text_encoders`, `vae`, …), e.g. a video model's. */
   models?: Partial<Record<string, string[]>>;
   /** Custom node packs installed (their node classes join object_info), e.g. VideoHelperSuite. */
@@ -56,6 +59,10 @@ export class FakeComfy {
   models: ModelFolders;
   /** Every request, in arrival order (WebSocket upgrades included, status 101). */
   readonly requests: LoggedRequest[];
+  /** Every prompt run to its end, in order (kept across restarts). */
+  readonly executions: Execution[] = [];
+  /** The most prompts (running + pending) the queue held at once since the start or `peakQueue = 0`. */
+  peakQueue = 0;
 
   private readonly settings: ExecutorSettings;
   private readonly basePath: string;
@@ -76,7 +83,7 @@ export class FakeComfy {
   private constructor(options: FakeComfyOptions) {
     this.basePath = (options.basePath ?? '').replace(/\/+$/, '');
     if (this.basePath && !this.basePath.startsWith('/')) this.basePath = `/${this.basePath}`;
-    this.settings = { stepMs: options.stepMs ?? 5, previews: options.previews ?? true, outputPadBytes: 0 };
+    this.settings = { stepMs: options.stepMs ?? 5, previews: options.previews ?? true, outputPadBytes: 0, switchMs: options.switchMs ?? 0 };
     this.models = defaultModels(options.checkpoints ?? ['random-sd15.safetensors'], options.loras ?? ['detail-tweaker.safetensors']);
     for (const [folder, names] of Object.entries(options.models ?? {})) this.models[folder] = [...(this.models[folder] ?? []), ...(names ?? [])];
     this.requests = this.log.entries;
@@ -133,6 +140,19 @@ export class FakeComfy {
 
   set stepMs(ms: number) {
     this.settings.stepMs = ms;
+  }
+
+  get switchMs(): number {
+    return this.settings.switchMs;
+  }
+
+  set switchMs(ms: number) {
+    this.settings.switchMs = ms;
+  }
+
+  /** Prompts that loaded another checkpoint than the previous one on this server. */
+  get checkpointSwitches(): number {
+    return this.executions.filter((e) => e.switched).length;
   }
 
   get previews(): boolean {
@@ -300,6 +320,8 @@ export class FakeComfy {
       faults: this.nodeFaults,
       settings: this.settings,
       finished: (promptId) => this.historyWritten(promptId),
+      record: (execution) => this.executions.push(execution),
+      queueChanged: (remaining) => (this.peakQueue = Math.max(this.peakQueue, remaining)),
     });
     if (this.held) state.executor.hold();
     return state;

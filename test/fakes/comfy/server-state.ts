@@ -1,4 +1,4 @@
-import { Executor, type ExecutorSettings } from './executor.ts';
+import { Executor, type Execution, type ExecutorSettings } from './executor.ts';
 import type { FileStore } from './file-store.ts';
 import type { NodeFaults } from './node-faults.ts';
 import { OutputCache } from './node-cache.ts';
@@ -13,6 +13,9 @@ export interface SharedParts {
   faults: NodeFaults;
   settings: ExecutorSettings;
   finished: (promptId: string) => void;
+  record: (execution: Execution) => void;
+  /** After every queue change, with running + pending. */
+  queueChanged?: (remaining: number) => void;
 }
 
 /**
@@ -28,7 +31,10 @@ export class ServerState {
   counter = 0;
 
   constructor(parts: SharedParts) {
-    this.queue = new PromptQueue(() => parts.hub.sendJson('status', this.statusData(), null));
+    this.queue = new PromptQueue(() => {
+      parts.queueChanged?.(this.queue.remaining());
+      parts.hub.sendJson('status', this.statusData(), null);
+    });
     this.executor = new Executor({
       queue: this.queue,
       hub: parts.hub,
@@ -38,6 +44,7 @@ export class ServerState {
       faults: parts.faults,
       settings: parts.settings,
       finished: parts.finished,
+      record: parts.record,
     });
   }
 

@@ -61,7 +61,8 @@ export class CommandRegistry {
       description: 'description' in body && body.description !== undefined ? body.description : '',
       description_localizations: ('description_localizations' in body ? body.description_localizations : null) ?? null,
       options: 'options' in body && body.options ? body.options : [],
-      default_member_permissions: body.default_member_permissions ?? null,
+      // Sent as an integer (as Discord's OpenAPI description types it in requests), answered as a string.
+      default_member_permissions: body.default_member_permissions === undefined || body.default_member_permissions === null ? null : String(body.default_member_permissions),
       nsfw: body.nsfw ?? false,
       integration_types: body.integration_types ?? [ApplicationIntegrationType.GuildInstall],
       contexts: body.contexts ?? [InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel],

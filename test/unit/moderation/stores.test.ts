@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { translator } from '../../../src/discord/i18n/index.ts';
 import { asSpoilers, finalView, liveView, spoilerName } from '../../../src/discord/job-view.ts';
 import { BanStore } from '../../../src/jobs/bans.ts';
-import { Ledger, type JobRow, type NewJob } from '../../../src/jobs/ledger.ts';
+import { Ledger, SCHEMA_VERSION, type JobRow, type NewJob } from '../../../src/jobs/ledger.ts';
 import { JobService } from '../../../src/jobs/service.ts';
 import type { BackendPool } from '../../../src/jobs/backends.ts';
 import { silentLogger } from '../../../src/log.ts';
@@ -53,7 +53,7 @@ describe('BanStore', () => {
     again.close();
     // The ledger's own schema is untouched by the extra table.
     const reopened = new Ledger(file);
-    expect(reopened.schemaVersion).toBe(2);
+    expect(reopened.schemaVersion).toBe(SCHEMA_VERSION);
     reopened.close();
   });
 });
@@ -200,6 +200,14 @@ describe('spoiler views', () => {
     updatedAt: 0,
     startedAt: 0,
     finishedAt: null,
+    queueSeq: null,
+    priority: false,
+    front: null,
+    headAt: null,
+    dispatchedAt: null,
+    checkpoint: null,
+    loras: [],
+    needs: [],
     delivery: { ...job('abc').delivery, spoiler: true },
   };
 
