@@ -58,7 +58,7 @@ describe.each(LOCALES)('ComfyUI misbehaving while jobs run (%s)', (locale) => {
   const isFinal = (m: StoredMessage) => m.content?.includes(w.done) ?? false;
   const isRunning = (m: StoredMessage) => w.running.test(m.content ?? '');
 
-  it('its socket refused (403) for a while: the jobs finish meanwhile and are reconciled once the socket is back', async () => {
+  it('its socket refused (403) for a while: the jobs finish meanwhile and each result is delivered, read from /history', async () => {
     h = await startHarness({ comfy: { stepMs: 1 }, locale });
     h.comfy.refuseSockets(403);
     h.comfy.dropSockets();
@@ -69,8 +69,8 @@ describe.each(LOCALES)('ComfyUI misbehaving while jobs run (%s)', (locale) => {
     await h.comfy.waitForRequest(() => promptIdsSubmitted(h!).length === 2);
     await Promise.all(promptIdsSubmitted(h).map((id) => h!.comfy.waitForHistory(id)));
     await h.comfy.waitForRequest((r) => r.route === '/ws' && r.status === 403);
-    for (const t of tokens) expect(h.discord.originalMessage(t)?.content).not.toContain(w.done);
-    // …and once ComfyUI lets the socket in again, the bot reads their results from /history.
+    // …and the bot reads their results from /history: once ComfyUI lets the socket in again,
+    // or sooner, when its queue check finds fewer of our prompts on the server than it sent.
     h.comfy.refuseSockets(null);
     const finals = await Promise.all(tokens.map((t) => h!.reply(t, isFinal, 10_000)));
     for (const f of finals) expect(f.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/\.png$/)]);

@@ -221,9 +221,12 @@ function parseSample(line: string, fail: (why: string) => never): Sample {
 }
 
 function parseValue(text: string, fail: () => number): number {
-  if (text === '+Inf' || text === 'Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus reads values with Go's ParseFloat, which takes NaN and Inf in any case
+  // (prom-client writes "Nan" for a gauge with no samples yet, e.g. the event loop lag).
+  const special = text.toLowerCase();
+  if (special === '+inf' || special === 'inf') return Infinity;
+  if (special === '-inf') return -Infinity;
+  if (special === 'nan') return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return fail();
   return Number(text);
 }
