@@ -17,6 +17,7 @@ import { uploadLimitForTier } from './discord/results.ts';
 import { BackendPool } from './jobs/backends.ts';
 import { BanStore } from './jobs/bans.ts';
 import { Ledger } from './jobs/ledger.ts';
+import { ReloadSignal } from './jobs/reload-signal.ts';
 import { ProcessSignal } from './jobs/queue-signal.ts';
 import { JobService } from './jobs/service.ts';
 import { UserSettingsStore } from './jobs/user-settings.ts';
@@ -32,6 +33,9 @@ import { formatProblem, type Problem } from './workflows/problems.ts';
 import { loadWorkflows, type LoadedWorkflow } from './workflows/registry.ts';
 import { validateAgainstObjectInfo } from './workflows/validate.ts';
 
+
+/** How often a shard looks whether another one ran /admin reload. */
+const RELOAD_FOLLOW_MS = 5_000;
 export interface BotOptions {
   log?: Logger;
   /** Extra discord.js options (tests: fast REST timeouts). */
@@ -199,7 +203,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     bans,
     bannedWords,
     metrics,
-    reload: () => reload(),
+    reload: () => reload({ announce: true }),
     log,
     shard,
   };
@@ -209,8 +213,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 
   // /admin reload. The map is changed in place: the service, the commands and the
   // buttons all read this one. Jobs already accepted keep their definition (the service holds it).
+  // Under SHARDS a reload given in one shard is followed by the others (the ledger file says
+  // so); only the one that ran it registers the commands, which are the application's.
+  const reloadSignal = new ReloadSignal(ledger);
   let reloading: Promise<ReloadReport> | undefined;
-  const reload = (): Promise<ReloadReport> => {
+  const reload = (how: { announce: boolean }): Promise<ReloadReport> => {
     reloading ??= (async () => {
       const before = JSON.stringify(commandSet());
       const { workflows: loadedNow, problems } = await loadWorkflows(config.WORKFLOWS_DIR);
@@ -231,7 +238,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       }
       let registered: ReloadReport['commands'] = 'unchanged';
       const after = commandSet();
-      if (JSON.stringify(after) !== before) {
+      if (JSON.stringify(after) !== before && how.announce) {
         if (!config.REGISTER_COMMANDS) registered = 'off';
         else {
           try {
@@ -245,11 +252,26 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         }
       }
       for (const s of problems) log.warn('workflow skipped', { problem: formatProblem(s) });
-      log.info('workflows reloaded', { names: [...workflows.keys()], added, removed, changed, skipped: skipped.length, commands: registered });
+      if (how.announce) reloadSignal.announce();
+      log.info('workflows reloaded', {
+        names: [...workflows.keys()],
+        added,
+        removed,
+        changed,
+        skipped: skipped.length,
+        commands: registered,
+        ...(how.announce ? {} : { followed: 'another shard' }),
+      });
       return { workflows: workflows.size, added, removed, changed, skipped, bannedWords: words, commands: registered };
     })().finally(() => (reloading = undefined));
     return reloading;
   };
+  // Seconds, not a push: a reload is rare, and the ledger is the one thing every shard shares.
+  const followTimer = setInterval(() => {
+    if (!reloadSignal.takeNew()) return;
+    reload({ announce: false }).catch((err: unknown) => log.warn('could not follow the reload of another shard', { error: err }));
+  }, RELOAD_FOLLOW_MS);
+  followTimer.unref();
 
   const ready = new Promise<Client<true>>((resolveReady) => {
     client.once(Events.ClientReady, resolveReady);
@@ -288,6 +310,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       stopped = true;
       await http?.close();
       clearInterval(pruneTimer);
+      clearInterval(followTimer);
       service.stop();
       messenger.close();
       closeRest(interactionRest);

@@ -1,8 +1,9 @@
 // Two shards under discord.js's ShardingManager, against the fake gateway.
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PermissionFlagsBits } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeComfy } from '../fakes/comfy/index.ts';
 import { FakeDiscord, guildIdOnShard } from '../fakes/discord/index.ts';
@@ -38,7 +39,9 @@ afterEach(async () => {
 });
 
 describe('sharding', () => {
-  it('runs two shards, each with its own ComfyUI client id, serving its own guilds and its own metrics port', async () => {
+  it('runs two shards, each with its own ComfyUI client id, serving its own guilds and its own metrics port; /admin reload in one is followed by the other', async () => {
+    const workflowsDir = mkdtempSync(join(tmpdir(), 'comfycord-shards-workflows-'));
+    cpSync(join(REPO_ROOT, 'workflows'), workflowsDir, { recursive: true });
     const comfy = await FakeComfy.start({ stepMs: 1 });
     const discord = await FakeDiscord.start({ shards: 2, guild: { id: guildIdOnShard(0, 2) } });
     const second = discord.addGuild({ id: guildIdOnShard(1, 2), name: 'second' });
@@ -55,8 +58,17 @@ describe('sharding', () => {
         DATA_DIR: mkdtempSync(join(tmpdir(), 'comfycord-shards-')),
         SHARDS: '2',
         HTTP_PORT: String(httpPort),
+        WORKFLOWS_DIR: workflowsDir,
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    // The shards' JSON log lines (the manager passes its children's output through), read as they come.
+    let logged = '';
+    const followed = new Promise<void>((resolve) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        logged += chunk.toString('utf8');
+        if (/"msg":"workflows reloaded".*"followed":"another shard"/.test(logged)) resolve();
+      });
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     cleanups.push(() => {
@@ -99,6 +111,33 @@ describe('sharding', () => {
       const accepted = families.get('comfycord_jobs_accepted_total')!.samples;
       expect(accepted).toEqual([{ name: 'comfycord_jobs_accepted_total', labels: { workflow: 'txt2img', shard: String(shard) }, value: 1 }]);
     }
+
+    // A workflow added and reloaded in shard 0's server is offered in shard 1's too, without a restart.
+    const manifest = JSON.parse(readFileSync(join(workflowsDir, 'txt2img.manifest.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(workflowsDir, 'sketch.manifest.json'), JSON.stringify({ ...manifest, name: 'sketch', description: 'A quick sketch' }));
+    const reload = await discord.sendSubcommand({
+      name: 'admin',
+      subcommand: 'reload',
+      options: [],
+      user: 'owner',
+      permissions: PermissionFlagsBits.ManageGuild | PermissionFlagsBits.ViewChannel,
+      guildId: discord.guild.id,
+      channelId: discord.guild.channels[0]!.id,
+    });
+    const answer = await discord.waitForMessage((m) => m.interactionToken === reload.token && (m.content ?? '').includes('Added'), 30_000);
+    expect(answer.content).toContain('`sketch`');
+    // Shard 1 follows within its next look at the ledger (seconds): its log says so.
+    await followed;
+    const sketch = await discord.sendSubcommand({
+      name: 'generate',
+      subcommand: 'sketch',
+      options: [{ name: 'prompt', type: 3, value: 'a sketch on shard 1' }],
+      user: 'user1',
+      guildId: second.id,
+      channelId: second.channels[0]!.id,
+    });
+    const done = await discord.waitForMessage((m) => m.interactionToken === sketch.token && (m.content ?? '').includes('done in'), 30_000);
+    expect(done.attachments).toHaveLength(1);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 90_000);
