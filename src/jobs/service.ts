@@ -520,8 +520,12 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
     const row = this.o.ledger.get(id);
     if (!row || row.state === 'finished' || row.state === 'delivered' || row.state === 'waiting') return;
     const log = this.o.log.child({ jobId: id, userId: row.userId, promptId: row.promptId });
-    if (result.status === 'lost' && this.requeue([row], 'server_lost')) return;
-    const final = toFinal(row, result, this.cancelledBy.get(id) ?? null, lost);
+    const by = this.cancelledBy.get(id);
+    // A prompt we asked ComfyUI to delete is one it no longer knows: that is the cancel
+    // done (a reconcile may see it gone before the cancel's own answer), not a lost job to run again.
+    const ended: JobResult = result.status === 'lost' && by !== undefined ? { status: 'interrupted', promptId: row.promptId, nodeId: undefined, wasPending: row.state !== 'running' } : result;
+    if (ended.status === 'lost' && this.requeue([row], 'server_lost')) return;
+    const final = toFinal(row, ended, by ?? null, lost);
     if (final.kind === 'success') final.outputs = postedOutputs(this.workflowOf(row), final.outputs);
     this.cancelledBy.delete(id);
     this.finishAs(id, final);
@@ -588,7 +592,8 @@ export class JobService extends TypedEmitter<JobServiceEvents> {
       return this.o.ledger.get(id)?.state === 'waiting' ? this.cancel(id, byUserId) : 'already-finished';
     }
     const result = await job.cancel();
-    return result.status === 'interrupted' ? 'cancelled' : 'already-finished';
+    // 'lost': ComfyUI no longer has it, which is what the delete asked for (see conclude).
+    return result.status === 'interrupted' || result.status === 'lost' ? 'cancelled' : 'already-finished';
   }
 
   /** `/admin first`: the waiting job goes next. */

@@ -36,6 +36,23 @@ describe('cancelling', () => {
     h.comfy.release();
   });
 
+  it('a pending job whose delete ComfyUI answers late is cancelled, not lost and not run again', async () => {
+    h = await startHarness({ comfy: { stepMs: 5 } });
+    h.comfy.hold();
+    const token = await h.generate('txt2img', { prompt: 'waiting, then deleted' });
+    const { message, job } = await jobOf(h, token);
+    // The delete takes effect at once; its answer comes late, so the bot sees the prompt gone from
+    // ComfyUI's queue (and checks it there) before it hears that its delete worked.
+    h.comfy.delayAnswerNext({ method: 'POST', path: '/queue' }, 3_000);
+    await h.discord.reactionAdd({ message: message.id, user: 'ana', emoji: '❌' });
+    const cancelled = await h.reply(token, cancelledBy(h.discord.user('ana').id));
+    expect(cancelled.content).not.toContain('lost');
+    expect(h.bot.ledger.get(job.id)?.outcome).toBe('cancelled');
+    h.comfy.release();
+    const posts = h.comfy.requests.filter((r) => r.method === 'POST' && r.path === '/prompt');
+    expect(posts).toHaveLength(1);
+  });
+
   it('a running job cancelled by ❌ is interrupted by its prompt id', async () => {
     h = await startHarness({ comfy: { stepMs: 40 } });
     const token = await h.generate('txt2img', { prompt: 'running', steps: 150 });

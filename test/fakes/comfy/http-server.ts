@@ -176,6 +176,8 @@ export class HttpFrontend {
     if (json !== undefined) entry.json = json;
     if (form) entry.form = await describeForm(form);
     this.deps.log.add(entry);
+    const answerDelay = this.deps.faults.takeAnswerDelay(where);
+    if (answerDelay > 0) await this.wait(answerDelay);
     if (req.socket.destroyed) return;
 
     const payload = reply.body === undefined ? undefined : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;

@@ -247,6 +247,11 @@ export class FakeComfy {
     this.requestFaults.delayNext(matcher, ms, times);
   }
 
+  /** The next `times` matching requests take effect at once but are answered `ms` later (a slow network back). */
+  delayAnswerNext(matcher: RequestMatcher, ms: number, times = 1): void {
+    this.requestFaults.delayAnswerNext(matcher, ms, times);
+  }
+
   /** Every matching request waits `ms`, until the returned function is called. */
   delay(matcher: RequestMatcher, ms: number): () => void {
     return this.requestFaults.delay(matcher, ms);

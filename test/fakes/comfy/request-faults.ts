@@ -36,6 +36,7 @@ interface Counted<T> {
 export class RequestFaults {
   private failures: Counted<FailResponse>[] = [];
   private oneShotDelays: Counted<number>[] = [];
+  private answerDelays: Counted<number>[] = [];
   private standingDelays: { matcher: RequestMatcher; ms: number }[] = [];
 
   failNext(matcher: RequestMatcher, response: FailResponse, times: number): void {
@@ -44,6 +45,10 @@ export class RequestFaults {
 
   delayNext(matcher: RequestMatcher, ms: number, times: number): void {
     this.oneShotDelays.push({ matcher, value: ms, remaining: times });
+  }
+
+  delayAnswerNext(matcher: RequestMatcher, ms: number, times: number): void {
+    this.answerDelays.push({ matcher, value: ms, remaining: times });
   }
 
   delay(matcher: RequestMatcher, ms: number): () => void {
@@ -63,9 +68,14 @@ export class RequestFaults {
     return standing + (take(this.oneShotDelays, target) ?? 0);
   }
 
+  takeAnswerDelay(target: RequestTarget): number {
+    return take(this.answerDelays, target) ?? 0;
+  }
+
   clear(): void {
     this.failures = [];
     this.oneShotDelays = [];
+    this.answerDelays = [];
     this.standingDelays = [];
   }
 }
