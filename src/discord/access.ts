@@ -2,7 +2,7 @@
 // Discord (commands, autocomplete, buttons, modals, reactions) before any
 // handler runs: before an attachment is fetched, ComfyUI is asked or a job is
 // recorded. Each rule is a small check; the first refusal wins.
-import type { GuildMember, Interaction, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
+import type { Channel, GuildMember, Interaction, MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import type { Config } from '../config.ts';
 import type { BanStore } from '../jobs/bans.ts';
 import { UserError } from '../jobs/user-error.ts';
@@ -14,6 +14,8 @@ export interface Incoming {
   userId: string;
   guildId: string | null;
   channelId: string | null;
+  /** The channel a thread belongs to (null for anything else): a thread of an allowed channel is allowed too. */
+  parentChannelId: string | null;
   /** The member's roles there; empty in DMs. */
   roleIds: readonly string[];
 }
@@ -31,7 +33,12 @@ export type AccessCheck = (incoming: Incoming) => Refusal | undefined;
 /** ALLOWED_GUILDS, ALLOWED_CHANNELS, ALLOWED_ROLES (an empty list allows everything). */
 export function allowLists(config: Pick<Config, 'ALLOWED_GUILDS' | 'ALLOWED_CHANNELS' | 'ALLOWED_ROLES'>): AccessCheck {
   return (incoming) => {
-    const error = accessProblem(config, { guildId: incoming.guildId, channelId: incoming.channelId, roleIds: [...incoming.roleIds] });
+    const error = accessProblem(config, {
+      guildId: incoming.guildId,
+      channelId: incoming.channelId,
+      parentChannelId: incoming.parentChannelId,
+      roleIds: [...incoming.roleIds],
+    });
     return error ? { rule: 'allow-lists', error } : undefined;
   };
 }
@@ -77,6 +84,7 @@ export function incomingInteraction(interaction: Interaction): Incoming {
     userId: interaction.user.id,
     guildId: interaction.guildId,
     channelId: interaction.channelId,
+    parentChannelId: threadParentOf(interaction.channel),
     roleIds: roleIdsOf(interaction.member),
   };
 }
@@ -93,7 +101,19 @@ export async function incomingReaction(
   const guild = message.guild ?? (message.guildId ? (message.client.guilds.cache.get(message.guildId) ?? null) : null);
   const member = guild ? (guild.members.cache.get(user.id) ?? (await guild.members.fetch(user.id).catch(() => null))) : null;
   return {
-    incoming: { kind: 'reaction', userId: user.id, guildId: message.guildId ?? null, channelId: message.channelId, roleIds: roleIdsOf(member) },
+    incoming: {
+      kind: 'reaction',
+      userId: user.id,
+      guildId: message.guildId ?? null,
+      channelId: message.channelId,
+      parentChannelId: threadParentOf(message.channel),
+      roleIds: roleIdsOf(member),
+    },
     member,
   };
+}
+
+/** The parent channel's id when `channel` is a thread (Discord sends it with the thread). */
+function threadParentOf(channel: Channel | null | undefined): string | null {
+  return channel?.isThread() ? channel.parentId : null;
 }

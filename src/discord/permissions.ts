@@ -15,12 +15,14 @@ export function isServerManager(permissions: Readonly<PermissionsBitField> | nul
 /** The optional allow-lists; an empty list allows everything. Returns why not, or undefined. */
 export function accessProblem(
   config: Pick<Config, 'ALLOWED_GUILDS' | 'ALLOWED_CHANNELS' | 'ALLOWED_ROLES'>,
-  where: { guildId: string | null; channelId: string | null; roleIds: string[] },
+  where: { guildId: string | null; channelId: string | null; parentChannelId?: string | null; roleIds: string[] },
 ): UserError | undefined {
   if (config.ALLOWED_GUILDS.length && (!where.guildId || !config.ALLOWED_GUILDS.includes(where.guildId))) {
     return new UserError('access.guild');
   }
-  if (config.ALLOWED_CHANNELS.length && (!where.channelId || !config.ALLOWED_CHANNELS.includes(where.channelId))) {
+  // A thread is part of its channel: allowing a channel allows its threads (as NSFW follows the parent).
+  const allowedChannel = (id: string | null | undefined) => Boolean(id && config.ALLOWED_CHANNELS.includes(id));
+  if (config.ALLOWED_CHANNELS.length && !allowedChannel(where.channelId) && !allowedChannel(where.parentChannelId)) {
     return new UserError('access.channel', { channels: config.ALLOWED_CHANNELS.map((c) => `<#${c}>`).join(', ') });
   }
   if (config.ALLOWED_ROLES.length && !where.roleIds.some((r) => config.ALLOWED_ROLES.includes(r))) {

@@ -9,7 +9,7 @@ import { UserError } from '../../src/jobs/user-error.ts';
 import { OptionValueError } from '../../src/workflows/apply.ts';
 
 const en = translator('en-US');
-const here: Incoming = { kind: 'command', userId: 'u', guildId: 'g1', channelId: 'c1', roleIds: ['r1'] };
+const here: Incoming = { kind: 'command', userId: 'u', guildId: 'g1', channelId: 'c1', parentChannelId: null, roleIds: ['r1'] };
 const none = { ALLOWED_GUILDS: [], ALLOWED_CHANNELS: [], ALLOWED_ROLES: [] };
 const said = (check: AccessCheck, incoming: Incoming) => {
   const refusal = check(incoming);
@@ -27,7 +27,7 @@ describe('access rules', () => {
   });
 
   it('keep direct messages out when guilds, channels or roles are limited', () => {
-    const dm: Incoming = { kind: 'command', userId: 'u', guildId: null, channelId: 'dm', roleIds: [] };
+    const dm: Incoming = { kind: 'command', userId: 'u', guildId: null, channelId: 'dm', parentChannelId: null, roleIds: [] };
     expect(allowLists(none)(dm)).toBeUndefined();
     expect(allowLists({ ...none, ALLOWED_GUILDS: ['g1'] })(dm)).toBeDefined();
     expect(allowLists({ ...none, ALLOWED_CHANNELS: ['c1'] })(dm)).toBeDefined();

@@ -175,6 +175,9 @@ describe('limits and access', () => {
     expect(accessProblem(none, { guildId: 'g', channelId: 'c', roleIds: [] })).toBeUndefined();
     expect(accessProblem({ ...none, ALLOWED_CHANNELS: ['c2'] }, { guildId: 'g', channelId: 'c', roleIds: [] })).toMatchObject({ code: 'access.channel', data: { channels: '<#c2>' } });
     expect(accessProblem({ ...none, ALLOWED_ROLES: ['r'] }, { guildId: 'g', channelId: 'c', roleIds: ['x'] })).toMatchObject({ code: 'access.role' });
+    // A thread of an allowed channel is allowed; a thread of another is not.
+    expect(accessProblem({ ...none, ALLOWED_CHANNELS: ['c2'] }, { guildId: 'g', channelId: 't', parentChannelId: 'c2', roleIds: [] })).toBeUndefined();
+    expect(accessProblem({ ...none, ALLOWED_CHANNELS: ['c2'] }, { guildId: 'g', channelId: 't', parentChannelId: 'c', roleIds: [] })).toMatchObject({ code: 'access.channel' });
   });
 
   it('reconnects with growing, jittered, bounded delays', () => {
