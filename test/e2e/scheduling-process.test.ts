@@ -151,6 +151,9 @@ describe("the bot's queue across processes", () => {
       }
     }
     await Promise.all(tokens.map((t) => discord.waitForMessage((m) => m.interactionToken === t && isQueued(m), 30_000)));
+    // "Queued" is shown while a job waits in the bot too: the first post may come after all eight say it.
+    // The held server runs nothing, so once it holds one prompt it has no room for a second.
+    await comfy.waitForRequest((r) => r.method === 'POST' && r.path === '/prompt', 30_000);
     expect(postedJobs(comfy)).toHaveLength(1);
     comfy.release();
     await Promise.all(tokens.map((t) => discord.waitForMessage((m) => m.interactionToken === t && isDone(m), 30_000))).catch((err: unknown) => {
