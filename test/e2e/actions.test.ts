@@ -133,6 +133,32 @@ describe('per-image actions', () => {
     expect(buttons(upscaled).map((b) => b.custom_id)).toContain(`reroll:${row.id}`);
   });
 
+  it('Upscale on another server than the image: the image is fetched from its server and uploaded to the one that runs the job', async () => {
+    h = await startHarness({ servers: 2, comfy: { stepMs: 0 } });
+    const { final, job } = await batchOfFour(h);
+    const third = output(h, job.id, 3);
+    const source = h.comfies.find((c) => c.url === job.server)!;
+    const other = h.comfies.find((c) => c !== source)!;
+    // Both servers hold a prompt they do not start, so the action waits in the bot; then only the
+    // other server frees its slot, and the action's job goes there.
+    for (const c of h.comfies) c.hold();
+    const fillers = await Promise.all(['cleo', 'dan'].map((user) => h!.generate('txt2img', { prompt: `filler of ${user}`, steps: 2 }, { user })));
+    await Promise.all(h.comfies.map((c) => c.waitForRequest((r) => r.method === 'POST' && r.path === '/prompt' && JSON.stringify(r.json).includes('filler'))));
+    const pressed = await h.discord.sendButton({ customId: button(final, `act:${job.id}:upscale:2`).custom_id, message: final, user: 'bob' });
+    other.release();
+    const upscaled = await h.reply(pressed.token, isFinal);
+    const row = h.bot.ledger.get(jobIdOf(upscaled))!;
+    expect(row.server).toBe(other.url);
+    const upload = other.requests.find((r) => r.path === '/upload/image');
+    expect(upload?.form?.files['image']?.bytes.equals(source.readFile(third.filename)!)).toBe(true);
+    const sent = other.requests.filter((r) => r.path === '/prompt' && r.method === 'POST').map((r) => (r.json as { prompt: Record<string, PromptNode> }).prompt).at(-1)!;
+    expect(node(sent, 'LoadImage')['image']).not.toContain('[output]');
+    expect(node(sent, 'LoadImage')['image']).toContain(upload?.form?.files['image']?.name ?? '?');
+    expect(source.requests.some((r) => r.path === '/view' && r.query['filename'] === third.filename)).toBe(true);
+    source.release();
+    await Promise.all(fillers.map((t) => h!.reply(t, isFinal)));
+  });
+
   it('Vary 2 runs img2img on image 2 with a new seed and the same prompt; subtle and strong differ in denoise', async () => {
     h = await startHarness({ comfy: { stepMs: 0 } });
     const { final, job } = await batchOfFour(h);
