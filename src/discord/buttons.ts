@@ -13,10 +13,11 @@ import {
   type ModalSubmitInteraction,
   type StringSelectMenuInteraction,
 } from 'discord.js';
-import type { JobRow, Parent } from '../jobs/ledger.ts';
+import type { Delivery, JobRow, Parent } from '../jobs/ledger.ts';
 import { UserError } from '../jobs/user-error.ts';
 import { withUserDefaults } from '../jobs/user-settings.ts';
 import { actionValues } from '../workflows/actions.ts';
+import type { LoadedWorkflow } from '../workflows/registry.ts';
 import type { BotContext } from './context.ts';
 import { decodeCustomId, encodeCustomId, type CustomId } from './custom-ids.ts';
 import type { Translator } from './i18n/index.ts';
@@ -151,22 +152,36 @@ async function runAction(interaction: Pressed, job: JobRow, id: Extract<CustomId
   const target = ctx.workflows.get(action.workflow);
   if (!target) throw new UserError('workflow.not_installed', { workflow: action.workflow });
   const parent: Parent = { job: job.id, workflow: job.workflow, action: id.name, image: id.image };
-  await startJob(interaction, ctx, { workflow: target.name, values: {}, spoiler: job.delivery.spoiler ?? false }, async (delivery, who) => {
-    // A new job of the one who pressed: their saved defaults fill what the job and the action leave empty.
-    const { values } = withUserDefaults(ctx.settings.get(interaction.user.id), target, actionValues(target, action, job.params));
-    ctx.service.screen(target.name, values, interaction.user.id);
-    const image = await ctx.service.outputAsInput(job, id.image);
-    return ctx.service.submit({
-      userId: interaction.user.id,
-      workflow: target.name,
-      values,
-      attachments: { [action.image]: image },
-      delivery,
-      shard: ctx.shard,
-      exempt: isServerManager(interaction.memberPermissions),
-      parent,
-      priority: who.priority,
-    });
+  await startJob(interaction, ctx, { workflow: target.name, values: {}, spoiler: job.delivery.spoiler ?? false }, (delivery, who) =>
+    submitFromOutput(interaction, ctx, { job, index: id.image, target, imageOption: action.image, given: actionValues(target, action, job.params), parent }, delivery, who),
+  );
+}
+
+/**
+ * A new job of the one who pressed, on output `index` of `job`: their saved defaults
+ * fill what `given` leaves empty; its prompt is screened before the image is fetched
+ * again from ComfyUI's output folder.
+ */
+async function submitFromOutput(
+  interaction: Pressed | ModalSubmitInteraction,
+  ctx: BotContext,
+  from: { job: JobRow; index: number; target: LoadedWorkflow; imageOption: string; given: Record<string, unknown>; parent: Parent },
+  delivery: Delivery,
+  who: { priority: boolean },
+): Promise<JobRow> {
+  const { values } = withUserDefaults(ctx.settings.get(interaction.user.id), from.target, from.given);
+  ctx.service.screen(from.target.name, values, interaction.user.id);
+  const image = await ctx.service.outputAsInput(from.job, from.index);
+  return ctx.service.submit({
+    userId: interaction.user.id,
+    workflow: from.target.name,
+    values,
+    attachments: { [from.imageOption]: image },
+    delivery,
+    shard: ctx.shard,
+    exempt: isServerManager(interaction.memberPermissions),
+    parent: from.parent,
+    priority: who.priority,
   });
 }
 
@@ -180,21 +195,8 @@ async function handleUseModal(interaction: ModalSubmitInteraction, id: Extract<C
     const prompt = interaction.fields.getTextInputValue('prompt');
     const given: Record<string, unknown> = {};
     if (target.manifest.options.some((o) => o.name === 'prompt')) given['prompt'] = prompt;
-    // A new job of the one who pressed: their saved defaults fill the rest, as in /generate.
-    const { values } = withUserDefaults(ctx.settings.get(interaction.user.id), target, given);
-    // The new prompt is screened before the image is fetched.
-    ctx.service.screen(target.name, values, interaction.user.id);
-    const image = await ctx.service.outputAsInput(job, id.image);
-    return ctx.service.submit({
-      userId: interaction.user.id,
-      workflow: target.name,
-      values,
-      attachments: { [imageOption.name]: image },
-      delivery,
-      shard: ctx.shard,
-      parent: { job: job.id, workflow: job.workflow, action: 'use', image: id.image },
-      priority: who.priority,
-    });
+    const parent: Parent = { job: job.id, workflow: job.workflow, action: 'use', image: id.image };
+    return submitFromOutput(interaction, ctx, { job, index: id.image, target, imageOption: imageOption.name, given, parent }, delivery, who);
   });
 }
 

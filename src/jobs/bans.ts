@@ -2,9 +2,8 @@
 // Created with IF NOT EXISTS, outside the ledger's numbered migrations, so it
 // needs no schema version of its own. Every shard reads the same file: a ban
 // holds in all of them at once.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase, StatementCache } from './sqlite.ts';
 
 /** `guildId` null: banned everywhere the bot is. */
 export interface Ban {
@@ -28,13 +27,11 @@ const EVERYWHERE = '*';
 
 export class BanStore {
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDatabase(file);
+    this.statements = new StatementCache(this.db);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS bans (
         user_id TEXT NOT NULL,
@@ -48,9 +45,7 @@ export class BanStore {
   }
 
   private statement(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
-    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
-    return st;
+    return this.statements.get(sql);
   }
 
   /** Bans a user in one server (`guildId`) or everywhere (null); banning again updates who and why. */

@@ -1,9 +1,8 @@
 // The job ledger: every job a user started, in SQLite, so that no restart loses one.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { StoredResult } from './result.ts';
+import { openDatabase, StatementCache } from './sqlite.ts';
 
 export const JobState = z.enum([
   'waiting', // accepted, in the bot's own queue: on no ComfyUI server yet
@@ -201,27 +200,41 @@ export type NewJob = Pick<JobRow, 'id' | 'promptId' | 'server' | 'shard' | 'user
   parent?: Parent | null;
 };
 
+/**
+ * A new job's columns as the `INSERT` statements name them (`@id`, `@params`, …, `@now`):
+ * one encoding for the ledger's insert and the queue's, so a column added to one is in both.
+ */
+export function newJobColumns(job: NewJob, now: number) {
+  return {
+    id: job.id,
+    promptId: job.promptId,
+    server: job.server,
+    shard: job.shard,
+    userId: job.userId,
+    workflow: job.workflow,
+    params: JSON.stringify(job.params),
+    inputs: JSON.stringify(job.inputs),
+    seeds: JSON.stringify(job.seeds),
+    delivery: JSON.stringify(job.delivery),
+    parent: job.parent ? JSON.stringify(job.parent) : null,
+    now,
+  };
+}
+
 export class Ledger {
   /** The connection, for the queue store that shares this file (src/jobs/queue-store.ts). */
   readonly db: Database.Database;
 
+  private readonly statements: StatementCache;
+
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    // WAL lets several shard processes share the file; NORMAL sync is durable across process crashes.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDatabase(file);
+    this.statements = new StatementCache(this.db);
     this.migrate();
   }
 
-  /** Prepared once per SQL text: preparing costs more than running these small queries. */
-  private readonly statements = new Map<string, Database.Statement>();
-
   statement(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
-    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
-    return st;
+    return this.statements.get(sql);
   }
 
   get schemaVersion(): number {
@@ -246,15 +259,7 @@ export class Ledger {
       `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, parent, created_at, updated_at, queue_seq, dispatched_at)
        VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'submitting', @delivery, @parent, @now, @now,
                (SELECT COALESCE(MAX(queue_seq), 0) + 1 FROM jobs), @now)`,
-    ).run({
-      ...job,
-      params: JSON.stringify(job.params),
-      inputs: JSON.stringify(job.inputs),
-      seeds: JSON.stringify(job.seeds),
-      delivery: JSON.stringify(job.delivery),
-      parent: job.parent ? JSON.stringify(job.parent) : null,
-      now,
-    });
+    ).run(newJobColumns(job, now));
     return this.get(job.id)!;
   }
 

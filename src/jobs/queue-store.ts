@@ -4,7 +4,7 @@
 // an `UPDATE … WHERE state = 'waiting'`) can stand in for SQLite; the order and
 // the placement are computed by the pure functions of schedule.ts from what the
 // store returns, never remembered in memory.
-import type { JobRow, Ledger, NewJob } from './ledger.ts';
+import { newJobColumns, type JobRow, type Ledger, type NewJob } from './ledger.ts';
 import { ON_SERVER_STATES, type ModelKey, type ModelNeed, type QueuedJob } from './schedule.ts';
 
 export interface EnqueueJob extends Omit<NewJob, 'server'> {
@@ -100,21 +100,12 @@ export class SqliteQueueStore implements QueueStore {
       .statement(
         `INSERT INTO jobs (id, prompt_id, server, shard, user_id, workflow, params, inputs, seeds, state, delivery, parent, created_at, updated_at,
                            queue_seq, priority, checkpoint, loras, needs)
-         VALUES (@id, @promptId, '', @shard, @userId, @workflow, @params, @inputs, @seeds, 'waiting', @delivery, @parent, @now, @now,
+         VALUES (@id, @promptId, @server, @shard, @userId, @workflow, @params, @inputs, @seeds, 'waiting', @delivery, @parent, @now, @now,
                  (SELECT COALESCE(MAX(queue_seq), 0) + 1 FROM jobs), @priority, @checkpoint, @loras, @needs)`,
       )
       .run({
-        id: job.id,
-        promptId: job.promptId,
-        shard: job.shard,
-        userId: job.userId,
-        workflow: job.workflow,
-        params: JSON.stringify(job.params),
-        inputs: JSON.stringify(job.inputs),
-        seeds: JSON.stringify(job.seeds),
-        delivery: JSON.stringify(job.delivery),
-        parent: job.parent ? JSON.stringify(job.parent) : null,
-        now,
+        // No server yet: the dispatcher picks one.
+        ...newJobColumns({ ...job, server: '' }, now),
         priority: job.priority ? 1 : 0,
         checkpoint: job.checkpoint,
         loras: JSON.stringify(job.loras),

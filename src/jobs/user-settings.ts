@@ -3,15 +3,14 @@
 // results are private. One JSON document per user, in its own table of the
 // ledger's SQLite file, created with IF NOT EXISTS outside the ledger's numbered
 // migrations (it needs no schema version). Every shard reads the same file.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { aspectOptions } from '../workflows/aspect-option.ts';
 import { checkOptionValue, OptionValueError } from '../workflows/apply.ts';
 import type { ManifestOption } from '../workflows/manifest.ts';
 import type { LoadedWorkflow } from '../workflows/registry.ts';
 import { UserError } from './user-error.ts';
+import { openDatabase, StatementCache } from './sqlite.ts';
 
 /** A value as the user typed it; it gets its type from the option of the workflow it fills (steps: a number). */
 const SavedValue = z.string().max(6000);
@@ -30,13 +29,11 @@ const EMPTY: UserSettings = { private: false, defaults: {}, workflows: {} };
 
 export class UserSettingsStore {
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDatabase(file);
+    this.statements = new StatementCache(this.db);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS user_settings (
         user_id TEXT PRIMARY KEY,
@@ -47,9 +44,7 @@ export class UserSettingsStore {
   }
 
   private statement(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
-    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
-    return st;
+    return this.statements.get(sql);
   }
 
   /** A user's settings; none saved (or a row no longer readable) is the empty set. */

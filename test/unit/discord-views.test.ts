@@ -6,43 +6,20 @@ import { uploadLimitForTier } from '../../src/discord/results.ts';
 import { accessProblem } from '../../src/discord/permissions.ts';
 import { backoffDelay } from '../../src/comfy/index.ts';
 import { paginate } from '../../commands/models.ts';
-import type { JobRow } from '../../src/jobs/ledger.ts';
 import { UserError } from '../../src/jobs/user-error.ts';
 import { translator } from '../../src/discord/i18n/index.ts';
 import { classifyError } from '../../src/discord/reply.ts';
 import { ComfyUnavailableError, ComfyValidationError } from '../../src/comfy/index.ts';
+import { jobRow } from '../support/job-row.ts';
 
 const en = translator('en-US');
 const zh = translator('zh-CN');
 
-const job: JobRow = {
-  id: 'abc123',
-  promptId: 'p',
-  server: 'http://s',
-  shard: 0,
-  userId: '42',
-  workflow: 'txt2img',
+const job = jobRow({
   params: { prompt: 'a lighthouse', steps: 20, checkpoint: 'sd15.safetensors', seed: 7 },
-  inputs: {},
   seeds: { 'KSampler.seed': 7 },
-  state: 'running',
-  outcome: null,
-  result: null,
-  delivery: { guildId: 'g', channelId: 'c', messageId: 'm', applicationId: 'a', interactionToken: 't', tokenExpiresAt: 0, channelMessageId: null },
-  attempts: 1,
-  createdAt: 0,
-  updatedAt: 0,
-  startedAt: 0,
-  finishedAt: null,
-  queueSeq: 1,
-  priority: false,
-  front: null,
-  headAt: null,
-  dispatchedAt: 0,
   checkpoint: 'sd15.safetensors',
-  loras: [],
-  needs: [],
-};
+});
 
 describe('job messages', () => {
   it('show the queue position, then a bar with step, node and elapsed time, and a Cancel button', () => {

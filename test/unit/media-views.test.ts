@@ -6,38 +6,11 @@ import { checkAttachment, looksLike } from '../../src/discord/attachments.ts';
 import { translator } from '../../src/discord/i18n/index.ts';
 import { finalView, liveView } from '../../src/discord/job-view.ts';
 import { fetchFinalOutputs, INLINE_TEXT_BUDGET } from '../../src/discord/results.ts';
-import type { JobRow } from '../../src/jobs/ledger.ts';
 import type { SuccessResult } from '../../src/jobs/service.ts';
 import { mediaFixture } from '../fakes/comfy/index.ts';
+import { jobRow } from '../support/job-row.ts';
 
-const job: JobRow = {
-  id: 'abc123',
-  promptId: 'p',
-  server: 'http://s',
-  shard: 0,
-  userId: '42',
-  workflow: 'txt2vid',
-  params: { prompt: 'waves' },
-  inputs: {},
-  seeds: {},
-  state: 'running',
-  outcome: null,
-  result: null,
-  delivery: { guildId: 'g', channelId: 'c', messageId: 'm', applicationId: 'a', interactionToken: 't', tokenExpiresAt: 0, channelMessageId: null },
-  attempts: 1,
-  createdAt: 0,
-  updatedAt: 0,
-  startedAt: 0,
-  finishedAt: null,
-  queueSeq: 1,
-  priority: false,
-  front: null,
-  headAt: null,
-  dispatchedAt: 0,
-  checkpoint: null,
-  loras: [],
-  needs: [],
-};
+const job = jobRow({ workflow: 'txt2vid', params: { prompt: 'waves' } });
 
 const file = (kind: 'image' | 'animation' | 'video' | 'audio' | 'model3d' | 'file', filename: string, subfolder = '') =>
   ({ kind, nodeId: '9', filename, subfolder, type: 'output' }) as const;
